@@ -1,0 +1,38 @@
+"""AtomicPusher: TFX's Pusher, writing each version under a hidden name and renaming it.
+
+The stock Pusher copies straight into <serving dir>/<unix time>/, so TF Serving
+can find a half-copied version, and two pushes in one second collide.
+"""
+
+from tfx import v1 as tfx
+from tfx.components.pusher import executor as pusher_executor
+from tfx.dsl.components.base import executor_spec
+from tfx.proto import pusher_pb2
+from tfx.types import artifact_utils
+from tfx.types import standard_component_specs
+from tfx.utils import proto_utils
+
+from components import serving_dir
+
+
+class AtomicPusherExecutor(pusher_executor.Executor):
+
+  def Do(self, input_dict, output_dict, exec_properties):  # pylint: disable=invalid-name
+    model_push = artifact_utils.get_single_instance(
+        output_dict[standard_component_specs.PUSHED_MODEL_KEY])
+    if not self.CheckBlessing(input_dict):
+      self._MarkNotPushed(model_push)
+      return
+    destination = pusher_pb2.PushDestination()
+    proto_utils.json_to_proto(
+        exec_properties[standard_component_specs.PUSH_DESTINATION_KEY], destination)
+    base_directory = destination.filesystem.base_directory
+    version = serving_dir.publish(self.GetModelPath(input_dict), base_directory)
+    self._MarkPushed(model_push,
+                     pushed_destination=f'{base_directory}/{version}',
+                     pushed_version=version)
+
+
+class AtomicPusher(tfx.components.Pusher):
+  """Pusher that never shows TF Serving a half-written version."""
+  EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(AtomicPusherExecutor)

@@ -1,0 +1,31 @@
+"""GatedEvaluator: TFX's Evaluator, comparing with the served model only when there is one.
+
+ServedModel always hands over an artifact; when nothing is served yet it is empty,
+and the stock Evaluator would fail loading it. Dropped here, the Evaluator applies
+its absolute thresholds alone (TFX's rubber stamp for a first model).
+"""
+
+from absl import logging
+from tfx import v1 as tfx
+from tfx.components.evaluator import executor as evaluator_executor
+from tfx.dsl.components.base import executor_spec
+from tfx.dsl.io import fileio
+from tfx.types import standard_component_specs
+from tfx.utils import path_utils
+
+_BASELINE = standard_component_specs.BASELINE_MODEL_KEY
+
+
+class GatedEvaluatorExecutor(evaluator_executor.Executor):
+
+  def Do(self, input_dict, output_dict, exec_properties):  # pylint: disable=invalid-name
+    baselines = input_dict.get(_BASELINE) or []
+    if baselines and not fileio.exists(path_utils.serving_model_path(baselines[0].uri)):
+      logging.info('No served model yet: evaluating against the thresholds alone.')
+      input_dict = {k: v for k, v in input_dict.items() if k != _BASELINE}
+    return super().Do(input_dict, output_dict, exec_properties)
+
+
+class GatedEvaluator(tfx.components.Evaluator):
+  """Evaluator whose baseline, the served model, may be absent."""
+  EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(GatedEvaluatorExecutor)

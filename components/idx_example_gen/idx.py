@@ -1,0 +1,179 @@
+"""Reads IDX image/label pairs as a stream, checking everything a bad file can get wrong.
+
+The format (http://yann.lecun.com/exdb/mnist/): a big-endian int32 magic number
+(2051 for images, 2049 for labels), the record count, for images the rows and
+columns, then one unsigned byte per pixel or label. Files may be gzipped.
+"""
+
+import gzip
+import os
+import struct
+import zlib
+from typing import BinaryIO, Dict, Iterator, Tuple
+
+import numpy as np
+
+IMAGE_MAGIC = 2051
+LABEL_MAGIC = 2049
+ROWS = COLS = 28
+PIXELS = ROWS * COLS
+NUM_CLASSES = 10
+
+# Split name -> file-name prefix, as MNIST names its files.
+SPLIT_PREFIXES = {'train': 'train', 'eval': 't10k'}
+
+# Records read at a time: memory stays at about CHUNK * 784 bytes whatever the file size.
+CHUNK = 4096
+
+
+class DataError(Exception):
+  """Bad input data: carries the file and the problem, for a one-line message."""
+
+  def __init__(self, path: str, problem: str):
+    super().__init__(f'{path}: {problem}')
+    self.path = path
+    self.problem = problem
+
+
+def find_split_files(data_root: str) -> Dict[str, Tuple[str, str]]:
+  """Maps each split to its (images, labels) files in data_root, raw or gzipped."""
+  if not os.path.isdir(data_root):
+    raise DataError(data_root, 'data root does not exist or is not a folder')
+  names = set(os.listdir(data_root))
+  splits = {}
+  for split, prefix in SPLIT_PREFIXES.items():
+    images = _find(names, f'{prefix}-images-idx3-ubyte')
+    labels = _find(names, f'{prefix}-labels-idx1-ubyte')
+    if images is None and labels is None:
+      raise DataError(
+          data_root, f'no {prefix}-images-idx3-ubyte[.gz] / '
+          f'{prefix}-labels-idx1-ubyte[.gz] pair for the {split} split')
+    if images is None or labels is None:
+      present = images or labels
+      missing = (f'{prefix}-labels-idx1-ubyte[.gz]' if labels is None else
+                 f'{prefix}-images-idx3-ubyte[.gz]')
+      raise DataError(os.path.join(data_root, present),
+                      f'missing its pair: no {missing} beside it')
+    splits[split] = (os.path.join(data_root, images),
+                     os.path.join(data_root, labels))
+  return splits
+
+
+def _find(names, stem):
+  for name in (stem, stem + '.gz'):
+    if name in names:
+      return name
+  return None
+
+
+def read_pairs(images_path: str, labels_path: str,
+               limit: int = 0) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
+  """Yields (images [n, 784] uint8, labels [n] uint8) chunks of one IDX pair.
+
+  Checks headers before yielding anything, and the ends of both files after the
+  last record, so a bad file fails the run however far into it the fault is.
+  `limit` > 0 stops after that many records (for quick runs).
+  """
+  with _open(images_path) as images, _open(labels_path) as labels:
+    count = _read_image_header(images, images_path)
+    label_count = _read_label_header(labels, labels_path)
+    if count != label_count:
+      raise DataError(
+          images_path, f'holds {count} images but {labels_path} holds '
+          f'{label_count} labels')
+    wanted = min(count, limit) if limit > 0 else count
+    done = 0
+    while done < wanted:
+      n = min(CHUNK, wanted - done)
+      pixels = _read_exactly(images, n * PIXELS, images_path,
+                             f'{count} images of {PIXELS} bytes', done * PIXELS)
+      digits = np.frombuffer(
+          _read_exactly(labels, n, labels_path, f'{count} labels', done),
+          dtype=np.uint8)
+      if digits.max() >= NUM_CLASSES:
+        bad = int(np.argmax(digits >= NUM_CLASSES))
+        raise DataError(
+            labels_path,
+            f'label {digits[bad]} at record {done + bad} is outside 0-9')
+      yield np.frombuffer(pixels, dtype=np.uint8).reshape(n, PIXELS), digits
+      done += n
+    if wanted == count:
+      _check_at_end(images, images_path, count, 'images')
+      _check_at_end(labels, labels_path, count, 'labels')
+
+
+class _Reader:
+  """A binary stream that turns gzip and I/O faults into DataError for its file."""
+
+  def __init__(self, path: str):
+    self.path = path
+    raw = open(path, 'rb')  # pylint: disable=consider-using-with
+    gzipped = raw.read(2) == b'\x1f\x8b'
+    raw.seek(0)
+    self.stream: BinaryIO = gzip.GzipFile(fileobj=raw) if gzipped else raw
+    self._raw = raw
+
+  def read(self, n: int) -> bytes:
+    try:
+      return self.stream.read(n)
+    except (OSError, EOFError, zlib.error) as e:
+      raise DataError(self.path, f'corrupt gzip stream ({e})') from e
+
+  def __enter__(self):
+    return self
+
+  def __exit__(self, *unused):
+    self.stream.close()
+    self._raw.close()
+
+
+def _open(path: str) -> _Reader:
+  try:
+    return _Reader(path)
+  except OSError as e:
+    raise DataError(path, f'cannot be read ({e.strerror or e})') from e
+
+
+def _read_exactly(reader: _Reader, n: int, path: str, expected: str,
+                  offset: int) -> bytes:
+  data = reader.read(n)
+  if len(data) != n:
+    raise DataError(
+        path, f'truncated: the header declares {expected}, but the data ends '
+        f'after {offset + len(data)} bytes')
+  return data
+
+
+def _read_image_header(reader: _Reader, path: str) -> int:
+  header = _read_exactly(reader, 16, path, 'a 16-byte header', 0)
+  magic, count, rows, cols = struct.unpack('>4i', header)
+  if magic != IMAGE_MAGIC:
+    raise DataError(
+        path, f'wrong magic number {magic} for an IDX image file '
+        f'(expected {IMAGE_MAGIC})')
+  if (rows, cols) != (ROWS, COLS):
+    raise DataError(path,
+                    f'images are {rows}x{cols}, expected {ROWS}x{COLS}')
+  if count < 0:
+    raise DataError(path, f'negative image count {count} in the header')
+  return count
+
+
+def _read_label_header(reader: _Reader, path: str) -> int:
+  header = _read_exactly(reader, 8, path, 'an 8-byte header', 0)
+  magic, count = struct.unpack('>2i', header)
+  if magic != LABEL_MAGIC:
+    raise DataError(
+        path, f'wrong magic number {magic} for an IDX label file '
+        f'(expected {LABEL_MAGIC})')
+  if count < 0:
+    raise DataError(path, f'negative label count {count} in the header')
+  return count
+
+
+def _check_at_end(reader: _Reader, path: str, count: int, what: str):
+  extra = len(reader.read(CHUNK))
+  if extra:
+    raise DataError(
+        path, f'oversized: data continues after the {count} {what} '
+        'the header declares')

@@ -1,0 +1,28 @@
+"""Runs the pipeline on this machine with TFX's LocalDagRunner."""
+
+import dataclasses
+import os
+
+from pipeline import configs
+from pipeline import fingerprint
+
+
+def absolute(config: configs.PipelineConfig) -> configs.PipelineConfig:
+  """The same configuration with absolute paths, as ML Metadata records them."""
+  return dataclasses.replace(config, data_root=os.path.abspath(config.data_root),
+                             output_dir=os.path.abspath(config.output_dir))
+
+
+def run(config: configs.PipelineConfig) -> None:
+  """Runs every component in order, in this process; raises if one fails."""
+  from tfx import v1 as tfx  # pylint: disable=g-import-not-at-top
+  from pipeline import pipeline  # pylint: disable=g-import-not-at-top
+
+  os.makedirs(config.output_dir, exist_ok=True)
+  tfx.orchestration.LocalDagRunner().run(
+      pipeline.create_pipeline(
+          config,
+          data_fingerprint=fingerprint.data_fingerprint(config.data_root),
+          code_fingerprint=fingerprint.code_fingerprint(),
+          metadata_connection_config=tfx.orchestration.metadata
+          .sqlite_metadata_connection_config(config.metadata_path)))

@@ -1,0 +1,96 @@
+"""The MNIST pipeline: create_pipeline only creates and wires components."""
+
+from typing import Optional
+
+from ml_metadata.proto import metadata_store_pb2
+from tfx import v1 as tfx
+
+from components.atomic_pusher import AtomicPusher
+from components.data_gate import DataGate
+from components.gated_evaluator import GatedEvaluator
+from components.idx_example_gen.component import IdxExampleGen
+from components.served_model import ServedModel
+from pipeline import configs
+from pipeline import gate
+
+
+def create_pipeline(
+    config: configs.PipelineConfig,
+    data_fingerprint: str = '',
+    code_fingerprint: str = '',
+    metadata_connection_config: Optional[metadata_store_pb2.ConnectionConfig] = None,
+) -> tfx.dsl.Pipeline:
+  """IDX files -> validated examples -> Transform -> Trainer -> gate -> serving directory.
+
+  The fingerprints go into parameters only so that a change of data or code is a
+  cache miss (see pipeline/fingerprint.py); with caching off they can stay empty.
+  """
+  # Reads the IDX files as tf.Examples: train from train-*, eval from t10k-*.
+  example_gen = IdxExampleGen(
+      data_root=config.data_root,
+      train_limit=config.train_limit,
+      input_fingerprint=data_fingerprint).with_id('IdxExampleGen')
+
+  # Statistics of both splits, for validation and for people to look at.
+  statistics_gen = tfx.components.StatisticsGen(
+      examples=example_gen.outputs['examples']).with_id('StatisticsGen')
+
+  # The curated schema from the repository: imported, never re-inferred.
+  schema_gen = tfx.components.ImportSchemaGen(
+      schema_file=configs.SCHEMA_PATH).with_id('ImportSchemaGen')
+
+  # Stops the run on any anomaly against the schema, before anything trains.
+  data_gate = DataGate(
+      statistics=statistics_gen.outputs['statistics'],
+      schema=schema_gen.outputs['schema']).with_id('DataGate')
+
+  # Normalizes the pixels with train-split statistics; the graph also serves.
+  transform = tfx.components.Transform(
+      examples=example_gen.outputs['examples'],
+      schema=schema_gen.outputs['schema'],
+      preprocessing_fn=configs.PREPROCESSING_FN,
+      # StatisticsGen already describes the raw data; skipping Transform's own
+      # pre- and post-transform statistics saves a pass over every example.
+      disable_statistics=True,
+      custom_config={'code': code_fingerprint}).with_id('Transform')
+  transform.add_upstream_node(data_gate)
+
+  # Trains the course's batch-norm CNN and exports both serving signatures.
+  trainer = tfx.components.Trainer(
+      run_fn=configs.RUN_FN,
+      examples=transform.outputs['transformed_examples'],
+      transform_graph=transform.outputs['transform_graph'],
+      schema=schema_gen.outputs['schema'],
+      custom_config={'epochs': config.epochs, 'seed': config.seed,
+                     'code': code_fingerprint}).with_id('Trainer')
+
+  # The model being served now: the baseline to beat (a Resolver Kubeflow can run).
+  served_model = ServedModel(
+      candidate=trainer.outputs['model'],
+      serving_dir=config.serving_dir).with_id('ServedModel')
+
+  # Blesses the candidate only above the gate's thresholds on the eval split.
+  evaluator = GatedEvaluator(
+      examples=example_gen.outputs['examples'],
+      model=trainer.outputs['model'],
+      baseline_model=served_model.outputs['baseline'],
+      eval_config=gate.eval_config(config.accuracy_threshold,
+                                   config.digit_accuracy_floor,
+                                   config.max_regression)).with_id('Evaluator')
+
+  # Copies a blessed model into the serving directory as a new version.
+  pusher = AtomicPusher(
+      model=trainer.outputs['model'],
+      model_blessing=evaluator.outputs['blessing'],
+      push_destination=tfx.proto.PushDestination(
+          filesystem=tfx.proto.PushDestination.Filesystem(
+              base_directory=config.serving_dir))).with_id('Pusher')
+
+  return tfx.dsl.Pipeline(
+      pipeline_name=configs.PIPELINE_NAME,
+      pipeline_root=config.pipeline_root,
+      components=[example_gen, statistics_gen, schema_gen, data_gate, transform,
+                  trainer, served_model, evaluator, pusher],
+      enable_cache=True,
+      metadata_connection_config=metadata_connection_config,
+      beam_pipeline_args=config.beam_pipeline_args)

@@ -1,0 +1,117 @@
+"""The end-of-run summary, read back from ML Metadata and the Evaluator's output.
+
+Reading the store, rather than collecting results while the run goes, means the
+summary tells the truth about cached components and about a run that failed.
+"""
+
+import dataclasses
+import os
+from typing import Dict, List, Optional, Tuple
+
+from ml_metadata import metadata_store
+from ml_metadata.proto import metadata_store_pb2
+
+from pipeline import configs
+
+_STATE_WORDS = {
+    metadata_store_pb2.Execution.COMPLETE: 'ran',
+    metadata_store_pb2.Execution.CACHED: 'cached',
+    metadata_store_pb2.Execution.FAILED: 'FAILED',
+    metadata_store_pb2.Execution.RUNNING: 'running',
+    metadata_store_pb2.Execution.CANCELED: 'canceled',
+}
+_ACCURACY = 'sparse_categorical_accuracy'
+
+
+@dataclasses.dataclass
+class Report:
+  wall_seconds: float
+  components: List[Tuple[str, str, float]] = dataclasses.field(default_factory=list)
+  overall_accuracy: Optional[float] = None
+  digit_accuracy: Dict[int, float] = dataclasses.field(default_factory=dict)
+  baseline_accuracy: Optional[float] = None
+  blessed: Optional[bool] = None
+  pushed_to: Optional[str] = None
+
+
+def read(config: configs.PipelineConfig, wall_seconds: float) -> Report:
+  """The latest run's components (cached or run, seconds), accuracy, blessing and push."""
+  report = Report(wall_seconds=wall_seconds)
+  if not os.path.exists(config.metadata_path):
+    return report
+  connection = metadata_store_pb2.ConnectionConfig()
+  connection.sqlite.filename_uri = config.metadata_path
+  connection.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
+  store = metadata_store.MetadataStore(connection)
+  runs = store.get_contexts_by_type('pipeline_run')
+  if not runs:
+    return report
+  latest = max(runs, key=lambda c: (c.create_time_since_epoch, c.id))
+  executions = sorted(store.get_executions_by_context(latest.id),
+                      key=lambda e: (e.create_time_since_epoch, e.id))
+  for execution in executions:
+    node = _node_name(store, execution)
+    seconds = (execution.last_update_time_since_epoch - execution.create_time_since_epoch) / 1000
+    report.components.append(
+        (node, _STATE_WORDS.get(execution.last_known_state, '?'), seconds))
+    outputs = _outputs(store, execution)
+    if node == 'Evaluator' and 'evaluation' in outputs:
+      _read_metrics(outputs['evaluation'].uri, report)
+      blessing = outputs.get('blessing')
+      if blessing is not None:
+        report.blessed = blessing.custom_properties['blessed'].int_value == 1
+    if node == 'Pusher' and 'pushed_model' in outputs:
+      pushed = outputs['pushed_model'].custom_properties
+      if pushed['pushed'].int_value == 1:
+        report.pushed_to = pushed['pushed_destination'].string_value
+  return report
+
+
+def _node_name(store, execution) -> str:
+  for context in store.get_contexts_by_execution(execution.id):
+    if context.type == 'node':
+      return context.name.split('.', 1)[-1]
+  return execution.type
+
+
+def _outputs(store, execution) -> Dict[str, metadata_store_pb2.Artifact]:
+  events = [e for e in store.get_events_by_execution_ids([execution.id])
+            if e.type == metadata_store_pb2.Event.OUTPUT]
+  artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
+  return {e.path.steps[0].key: artifacts[e.artifact_id] for e in events if e.path.steps}
+
+
+def _read_metrics(evaluation_uri: str, report: Report) -> None:
+  import tensorflow_model_analysis as tfma  # pylint: disable=g-import-not-at-top
+  for metrics in tfma.load_metrics(evaluation_uri):
+    keys = metrics.slice_key.single_slice_keys
+    for item in metrics.metric_keys_and_values:
+      if item.key.name != _ACCURACY or item.key.is_diff:
+        continue
+      value = item.value.double_value.value
+      if item.key.model_name == 'baseline':
+        if not keys:
+          report.baseline_accuracy = value
+      elif not keys:
+        report.overall_accuracy = value
+      elif keys[0].column == 'label':
+        report.digit_accuracy[int(keys[0].int64_value)] = value
+
+
+def format_report(report: Report) -> str:
+  """A table of components, then accuracy, blessing and where the model went."""
+  lines = ['', f'{"component":<18}{"status":<9}{"seconds":>8}']
+  for name, status, seconds in report.components:
+    lines.append(f'{name:<18}{status:<9}{seconds:>8.1f}')
+  lines.append(f'{"wall time":<27}{report.wall_seconds:>8.1f}')
+  lines.append('')
+  if report.overall_accuracy is not None:
+    lines.append(f'test accuracy: {report.overall_accuracy:.4f}' + (
+        f' (served model: {report.baseline_accuracy:.4f})'
+        if report.baseline_accuracy is not None else ''))
+    lines.append('per digit:     ' + '  '.join(
+        f'{digit}: {value:.4f}' for digit, value in sorted(report.digit_accuracy.items())))
+  if report.blessed is not None:
+    lines.append(f'blessed:       {"yes" if report.blessed else "no"}')
+  lines.append(f'pushed to:     {report.pushed_to or "nothing pushed"}')
+  return '\n'.join(lines) + '\n'

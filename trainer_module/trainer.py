@@ -1,0 +1,63 @@
+"""run_fn: what the TFX Trainer calls. Reads, trains under a distribution strategy, exports."""
+
+import tensorflow as tf
+import tensorflow_transform as tft
+from absl import logging
+from tfx import v1 as tfx
+
+from trainer_module import inputs
+from trainer_module import model as model_lib
+from trainer_module import signatures
+from trainer_module import training
+
+
+def run_fn(fn_args: tfx.components.FnArgs) -> None:
+  """Trains the CNN on the transformed train split and exports the serving model.
+
+  custom_config: `epochs` (int), `seed` (int, optional). The eval split is used
+  for the per-epoch curves only: nothing here chooses by it (no early stopping,
+  no best checkpoint), so the Evaluator's figure stays an honest estimate.
+  """
+  _require_keras_2()
+  config = fn_args.custom_config or {}
+  epochs = int(config['epochs'])
+  seed = config.get('seed')
+  if seed is not None:
+    tf.keras.utils.set_random_seed(int(seed))
+
+  strategy = _strategy()
+  batch_size = training.BATCH_SIZE * strategy.num_replicas_in_sync
+  tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
+  train = inputs.make_dataset(fn_args.train_files, tf_transform_output, batch_size,
+                              shuffle=True, seed=seed)
+  evaluation = inputs.make_dataset(fn_args.eval_files, tf_transform_output, batch_size,
+                                   shuffle=False)
+  with strategy.scope():
+    model = model_lib.build_model()
+    model_lib.compile_model(model, training.learning_rate(0))
+  model.fit(
+      train,
+      epochs=epochs,
+      validation_data=evaluation,
+      verbose=2,
+      callbacks=[
+          tf.keras.callbacks.LearningRateScheduler(training.learning_rate),
+          tf.keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir),
+      ])
+  signatures.export_serving_model(model, tf_transform_output, fn_args.serving_model_dir)
+
+
+def _strategy() -> tf.distribute.Strategy:
+  """All local GPUs when there are any (GKE GPU nodes), else the default strategy."""
+  gpus = tf.config.list_logical_devices('GPU')
+  logging.info('Training on %d GPU(s).', len(gpus))
+  if gpus:
+    return tf.distribute.MirroredStrategy()
+  return tf.distribute.get_strategy()
+
+
+def _require_keras_2():
+  if not tf.keras.__name__.startswith('tf_keras'):
+    raise RuntimeError(
+        f'tf.keras is {tf.keras.__name__} (Keras 3); this project uses Keras 2 '
+        '(tf_keras): set TF_USE_LEGACY_KERAS=1 before TensorFlow is imported.')
