@@ -10,6 +10,7 @@ import os
 import sys
 import time
 import traceback
+import typing
 from typing import List, Optional
 
 from pipeline import configs
@@ -34,7 +35,9 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
   for field in dataclasses.fields(configs.PipelineConfig):
     if 'help' not in field.metadata:
       continue
-    kind = {'Optional[int]': int}.get(str(field.type), field.type)
+    kind = field.type
+    if typing.get_origin(kind) is typing.Union:  # Optional[X]: parse as X.
+      kind = next(t for t in typing.get_args(kind) if t is not type(None))
     parser.add_argument('--' + field.name.replace('_', '-'), type=kind,
                         default=field.default,
                         help=f'{field.metadata["help"]} (default: {field.default})')

@@ -1,0 +1,131 @@
+"""IDX parsing: good files raw and gzipped, and every kind of bad file, named in the error."""
+
+import gzip
+import os
+
+import numpy as np
+import pytest
+
+from components.idx_example_gen import idx
+from tests import idx_files
+
+
+@pytest.fixture
+def arrays(mnist_arrays):
+  images, labels = mnist_arrays['eval']
+  return images[:300], labels[:300]
+
+
+def write_pair(tmp_path, images_data: bytes, labels_data: bytes, gzipped=True):
+  images = idx_files.write(tmp_path / 't10k-images-idx3-ubyte', images_data, gzipped)
+  labels = idx_files.write(tmp_path / 't10k-labels-idx1-ubyte', labels_data, gzipped)
+  return images, labels
+
+
+def read_all(images_path, labels_path, limit=0):
+  chunks = list(idx.read_pairs(images_path, labels_path, limit))
+  return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])
+
+
+@pytest.mark.parametrize('gzipped', [True, False])
+def test_reads_back_what_was_written(tmp_path, arrays, gzipped):
+  images, labels = arrays
+  paths = write_pair(tmp_path, idx_files.image_bytes(images), idx_files.label_bytes(labels),
+                     gzipped)
+  read_images, read_labels = read_all(*paths)
+  np.testing.assert_array_equal(read_images, images)
+  np.testing.assert_array_equal(read_labels, labels)
+
+
+def test_streams_in_bounded_chunks(tmp_path, arrays, monkeypatch):
+  monkeypatch.setattr(idx, 'CHUNK', 64)
+  images, labels = arrays
+  paths = write_pair(tmp_path, idx_files.image_bytes(images), idx_files.label_bytes(labels))
+  sizes = [len(chunk_labels) for _, chunk_labels in idx.read_pairs(*paths)]
+  assert max(sizes) == 64
+  assert sum(sizes) == len(labels)
+
+
+def test_limit_reads_only_the_first_records(tmp_path, arrays):
+  images, labels = arrays
+  paths = write_pair(tmp_path, idx_files.image_bytes(images), idx_files.label_bytes(labels))
+  _, read_labels = read_all(*paths, limit=50)
+  np.testing.assert_array_equal(read_labels, labels[:50])
+
+
+def test_finds_both_splits_raw_or_gzipped(tmp_path, mnist_arrays):
+  idx_files.write_data_root(tmp_path, {'train': mnist_arrays['eval']}, gzipped=False)
+  idx_files.write_data_root(tmp_path, {'eval': mnist_arrays['eval']}, gzipped=True)
+  splits = idx.find_split_files(str(tmp_path))
+  assert splits['train'][0].endswith('train-images-idx3-ubyte')
+  assert splits['eval'][1].endswith('t10k-labels-idx1-ubyte.gz')
+
+
+def _images(arrays, **header):
+  return idx_files.image_bytes(arrays[0], **header)
+
+
+def _labels(arrays, **header):
+  return idx_files.label_bytes(arrays[1], **header)
+
+
+def _bad_gzip(data: bytes) -> bytes:
+  packed = bytearray(gzip.compress(data))
+  packed[len(packed) // 2] ^= 0xFF
+  return bytes(packed)
+
+
+# Each case: how to make the pair bad, which file the error must name, words it must say.
+BAD_CASES = {
+    'wrong image magic': (lambda a: (_images(a, magic=2049), _labels(a)), 'images',
+                          'wrong magic number 2049'),
+    'wrong label magic': (lambda a: (_images(a), _labels(a, magic=2051)), 'labels',
+                          'wrong magic number 2051'),
+    'images not 28x28': (lambda a: (_images(a, rows=32, cols=24), _labels(a)), 'images',
+                         'images are 32x24'),
+    'truncated images': (lambda a: (_images(a)[:-100], _labels(a)), 'images', 'truncated'),
+    'truncated header': (lambda a: (_images(a)[:10], _labels(a)), 'images', 'truncated'),
+    'truncated labels': (lambda a: (_images(a), _labels(a)[:-1]), 'labels', 'truncated'),
+    'oversized images': (lambda a: (_images(a) + bytes(784), _labels(a)), 'images',
+                         'oversized'),
+    'oversized labels': (lambda a: (_images(a), _labels(a) + b'\x01'), 'labels', 'oversized'),
+    'counts differ': (lambda a: (_images(a), idx_files.label_bytes(a[1][:-1])), 'images',
+                      'holds 300 images but'),
+    'label outside 0-9': (lambda a: (_images(a), idx_files.label_bytes(
+        np.where(np.arange(300) == 123, 10, a[1]))), 'labels', 'label 10 at record 123'),
+}
+
+
+@pytest.mark.parametrize('case', sorted(BAD_CASES))
+def test_bad_files_fail_naming_file_and_problem(tmp_path, arrays, case):
+  make, bad_file, words = BAD_CASES[case]
+  images_path, labels_path = write_pair(tmp_path, *make(arrays))
+  with pytest.raises(idx.DataError) as error:
+    read_all(images_path, labels_path)
+  assert error.value.path == (images_path if bad_file == 'images' else labels_path)
+  assert words in str(error.value)
+
+
+def test_corrupt_gzip_stream_is_a_data_error(tmp_path, arrays):
+  images_path = tmp_path / 't10k-images-idx3-ubyte.gz'
+  images_path.write_bytes(_bad_gzip(_images(arrays)))
+  labels_path = idx_files.write(tmp_path / 't10k-labels-idx1-ubyte', _labels(arrays))
+  with pytest.raises(idx.DataError, match='corrupt gzip stream') as error:
+    read_all(str(images_path), labels_path)
+  assert error.value.path == str(images_path)
+
+
+def test_missing_pair_names_the_lone_file(tmp_path, mnist_arrays):
+  idx_files.write_data_root(tmp_path, mnist_arrays)
+  os.remove(tmp_path / 'train-labels-idx1-ubyte.gz')
+  with pytest.raises(idx.DataError, match='missing its pair') as error:
+    idx.find_split_files(str(tmp_path))
+  assert error.value.path.endswith('train-images-idx3-ubyte.gz')
+
+
+def test_missing_split_and_missing_root(tmp_path, mnist_arrays):
+  idx_files.write_data_root(tmp_path, {'train': mnist_arrays['train']})
+  with pytest.raises(idx.DataError, match='for the eval split'):
+    idx.find_split_files(str(tmp_path))
+  with pytest.raises(idx.DataError, match='does not exist'):
+    idx.find_split_files(str(tmp_path / 'nowhere'))

@@ -1,0 +1,56 @@
+"""DataGate on real statistics: examples that break the curated schema stop the run."""
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from components.idx_example_gen.idx import DataError
+from pipeline import configs
+
+
+def _artifact(kind, uri, split_names=None):
+  from tfx.types import artifact_utils  # pylint: disable=g-import-not-at-top
+  artifact = kind()
+  artifact.uri = str(uri)
+  if split_names:
+    artifact.split_names = artifact_utils.encode_split_names(split_names)
+  return artifact
+
+
+def _validate(tmp_path, rows):
+  """Writes rows as the eval split, runs StatisticsGen then DataGate's executor on them."""
+  from tfx.components.statistics_gen import executor as stats_executor  # pylint: disable=g-import-not-at-top
+  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
+  from components.data_gate import DataGateExecutor  # pylint: disable=g-import-not-at-top
+  from components.idx_example_gen import records  # pylint: disable=g-import-not-at-top
+
+  records.write_tfrecords(rows, str(tmp_path / 'examples' / 'Split-eval' / 'data.gz'))
+  examples = _artifact(standard_artifacts.Examples, tmp_path / 'examples', ['eval'])
+  statistics = _artifact(standard_artifacts.ExampleStatistics, tmp_path / 'statistics')
+  stats_executor.Executor().Do({'examples': [examples]}, {'statistics': [statistics]},
+                               {'exclude_splits': '[]'})
+  os.makedirs(tmp_path / 'schema')
+  shutil.copy(configs.SCHEMA_PATH, tmp_path / 'schema' / 'schema.pbtxt')
+  schema = _artifact(standard_artifacts.Schema, tmp_path / 'schema')
+  anomalies = _artifact(standard_artifacts.ExampleAnomalies, tmp_path / 'anomalies')
+  DataGateExecutor().Do({'statistics': [statistics], 'schema': [schema]},
+                        {'anomalies': [anomalies]}, {'exclude_splits': '[]'})
+
+
+def test_clean_digits_pass(tmp_path, mnist_arrays):
+  images, labels = mnist_arrays['eval']
+  _validate(tmp_path, [(images[:200], labels[:200])])
+
+
+def test_anomalies_stop_the_run_and_are_listed(tmp_path, mnist_arrays):
+  images, labels = mnist_arrays['eval']
+  images, labels = images[:200].astype(np.int64), labels[:200].astype(np.int64)
+  labels[7] = 12            # Outside the label domain 0..9.
+  short = images[:1, :700]  # 700 pixels instead of 784.
+  with pytest.raises(DataError) as error:
+    _validate(tmp_path, [(images, labels), (short, labels[:1])])
+  message = str(error.value)
+  assert 'Split-eval' in error.value.path
+  assert 'label:' in message and 'pixels:' in message

@@ -1,0 +1,30 @@
+"""Shared fixtures: small IDX data cut from data/mnist at test time, never committed twice."""
+
+import os
+
+# Keras 2 (tf_keras) as in every run of the project; set before anything imports TensorFlow.
+os.environ['TF_USE_LEGACY_KERAS'] = '1'
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+
+import pytest  # pylint: disable=g-import-not-at-top
+
+from tests import idx_files  # pylint: disable=g-import-not-at-top
+
+# Enough for BatchNorm's moving statistics to settle in two epochs (about 160 steps).
+SMALL_TRAIN = 5000
+SMALL_EVAL = 1000
+
+
+@pytest.fixture(scope='session')
+def mnist_arrays():
+  """The first SMALL_TRAIN training and SMALL_EVAL test digits of data/mnist."""
+  return {'train': idx_files.read_split('train', SMALL_TRAIN),
+          'eval': idx_files.read_split('eval', SMALL_EVAL)}
+
+
+@pytest.fixture(scope='session')
+def small_data_root(tmp_path_factory, mnist_arrays):
+  """A data root of gzipped IDX files holding the small slice."""
+  root = tmp_path_factory.mktemp('small_mnist')
+  idx_files.write_data_root(root, mnist_arrays)
+  return root

@@ -1,0 +1,127 @@
+"""The whole pipeline through the command line, on a small slice of MNIST.
+
+Each run is a real `mnist-pipeline run` in a subprocess: real components, real
+data, the exit status and the serving directory are what is checked.
+"""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tests import idx_files
+
+# Two epochs on 5,000 digits reach about 90%: enough to check a model that works.
+QUICK = ('--epochs', '2', '--seed', '7', '--accuracy-threshold', '0.8',
+         '--digit-accuracy-floor', '0.5')
+
+
+def run_cli(data_root, output_dir, *flags) -> subprocess.CompletedProcess:
+  result = subprocess.run(
+      [sys.executable, '-m', 'pipeline.cli', 'run', '--data-root', str(data_root),
+       '--output-dir', str(output_dir), *flags],
+      capture_output=True, text=True, timeout=1800, check=False)
+  print(result.stdout, result.stderr)  # Shown by pytest when a test fails.
+  return result
+
+
+def served_versions(output_dir):
+  serving = os.path.join(output_dir, 'serving')
+  return sorted(os.listdir(serving)) if os.path.isdir(serving) else []
+
+
+def component_states(stdout: str) -> dict:
+  states = {}
+  for line in stdout.splitlines():
+    words = line.split()
+    if len(words) == 3 and words[1] in ('ran', 'cached', 'FAILED'):
+      states[words[0]] = words[1]
+  return states
+
+
+@pytest.fixture(scope='module')
+def first_run(tmp_path_factory, small_data_root):
+  output_dir = tmp_path_factory.mktemp('outputs')
+  return output_dir, run_cli(small_data_root, output_dir, *QUICK)
+
+
+def test_first_run_pushes_a_blessed_model(first_run):
+  output_dir, result = first_run
+  assert result.returncode == 0
+  versions = served_versions(output_dir)
+  assert len(versions) == 1 and versions[0].isdigit()
+  assert f'pushed to:     {output_dir}/serving/{versions[0]}' in result.stdout
+  assert 'blessed:       yes' in result.stdout
+  assert set(component_states(result.stdout).values()) == {'ran'}
+  assert len(component_states(result.stdout)) == 9
+
+
+def test_both_signatures_answer_real_test_digits(first_run, mnist_arrays):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from components.idx_example_gen import records  # pylint: disable=g-import-not-at-top
+  output_dir, _ = first_run
+  model = tf.saved_model.load(os.path.join(output_dir, 'serving', served_versions(output_dir)[0]))
+  images, labels = mnist_arrays['eval']
+  images, labels = images[:300], labels[:300]
+
+  serialized = [records.to_example(image, 0).SerializeToString() for image in images]
+  by_example = model.signatures['serving_default'](examples=tf.constant(serialized))
+  by_pixels = model.signatures['serving_pixels'](
+      pixels=tf.constant(images.reshape(-1, 28, 28), tf.float32))
+  by_flat_pixels = model.signatures['serving_pixels'](pixels=tf.constant(images, tf.float32))
+
+  digits = by_example['digit'].numpy()
+  np.testing.assert_array_equal(by_pixels['digit'].numpy(), digits)
+  np.testing.assert_array_equal(by_flat_pixels['digit'].numpy(), digits)
+  np.testing.assert_allclose(by_pixels['probabilities'].numpy(),
+                             by_example['probabilities'].numpy(), atol=1e-5)
+  np.testing.assert_allclose(by_example['probabilities'].numpy().sum(axis=1), 1.0, atol=1e-4)
+  assert np.mean(digits == labels) >= 0.8
+
+
+def test_second_run_with_nothing_changed_is_all_cached(first_run, small_data_root):
+  output_dir, _ = first_run
+  result = run_cli(small_data_root, output_dir, *QUICK)
+  assert result.returncode == 0
+  states = component_states(result.stdout)
+  assert len(states) == 9 and set(states.values()) == {'cached'}
+  assert len(served_versions(output_dir)) == 1
+
+
+def test_a_stricter_gate_blesses_nothing(first_run, small_data_root):
+  output_dir, _ = first_run
+  result = run_cli(small_data_root, output_dir, *QUICK[:-4], '--accuracy-threshold', '0.9999',
+                   '--digit-accuracy-floor', '0.5')
+  assert result.returncode == 3
+  assert 'blessed:       no' in result.stdout
+  assert component_states(result.stdout)['Trainer'] == 'cached'
+  assert component_states(result.stdout)['Evaluator'] == 'ran'
+  assert len(served_versions(output_dir)) == 1
+
+
+def test_a_model_worse_than_the_served_one_is_not_pushed(first_run, small_data_root):
+  output_dir, _ = first_run
+  # A tenth of the data trains a worse model; the absolute gate alone would pass it.
+  result = run_cli(small_data_root, output_dir, '--epochs', '2', '--seed', '7',
+                   '--train-limit', '500', '--accuracy-threshold', '0.0',
+                   '--digit-accuracy-floor', '0.0')
+  assert result.returncode == 3
+  assert 'served model:' in result.stdout and 'blessed:       no' in result.stdout
+  assert len(served_versions(output_dir)) == 1
+
+
+def test_malformed_data_stops_the_run_and_pushes_nothing(tmp_path, mnist_arrays):
+  data_root = tmp_path / 'data'
+  data_root.mkdir()
+  idx_files.write_data_root(data_root, mnist_arrays)
+  labels_path = data_root / 't10k-labels-idx1-ubyte.gz'
+  images, labels = mnist_arrays['eval']
+  idx_files.write(data_root / 't10k-labels-idx1-ubyte', idx_files.label_bytes(labels)[:-10])
+  result = run_cli(data_root, tmp_path / 'outputs', *QUICK)
+  assert result.returncode == 2
+  assert f'error: bad input data: {labels_path}: truncated' in result.stdout
+  assert component_states(result.stdout) == {'IdxExampleGen': 'FAILED'}
+  assert served_versions(tmp_path / 'outputs') == []
+  del images

@@ -1,0 +1,21 @@
+"""The course's CNN, layer by layer, with Keras' parameter count."""
+
+
+def test_layers_and_parameter_count():
+  from trainer_module import model as model_lib  # pylint: disable=g-import-not-at-top
+  model = model_lib.build_model()
+  assert model.count_params() == 354_538
+  kinds = [(type(layer).__name__, layer.get_config()) for layer in model.layers[1:]]
+  names = [kind for kind, _ in kinds]
+  assert names == ['Conv2D', 'BatchNormalization', 'Activation'] * 3 + [
+      'Flatten', 'Dense', 'BatchNormalization', 'Activation', 'Dropout', 'Dense']
+  convs = [c for kind, c in kinds if kind == 'Conv2D']
+  assert [(c['filters'], c['kernel_size'], c['strides'], c['use_bias']) for c in convs] == [
+      (12, (3, 3), (1, 1), False), (24, (6, 6), (2, 2), False), (32, (6, 6), (2, 2), False)]
+  norms = [c for kind, c in kinds if kind == 'BatchNormalization']
+  assert all(c['center'] and not c['scale'] for c in norms)
+  dense_200, dense_10 = [c for kind, c in kinds if kind == 'Dense']
+  assert (dense_200['units'], dense_200['use_bias']) == (200, False)
+  assert (dense_10['units'], dense_10['activation']) == (10, 'softmax')
+  assert [c['rate'] for kind, c in kinds if kind == 'Dropout'] == [0.3]
+  assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
