@@ -1,0 +1,33 @@
+"""The serving directory: versions appear whole, numbered upwards, never overwritten."""
+
+import os
+
+from components import serving_dir
+
+
+def _model(tmp_path):
+  model = tmp_path / 'model'
+  (model / 'variables').mkdir(parents=True)
+  (model / 'saved_model.pb').write_bytes(b'graph')
+  (model / 'variables' / 'variables.index').write_bytes(b'index')
+  return str(model)
+
+
+def test_publish_adds_increasing_versions_and_leaves_no_staging(tmp_path):
+  serving = str(tmp_path / 'serving')
+  assert serving_dir.latest_version(serving) is None
+  model = _model(tmp_path)
+  first = serving_dir.publish(model, serving)
+  second = serving_dir.publish(model, serving)  # Same second: still a new version.
+  assert int(second) > int(first)
+  assert serving_dir.versions(serving) == [first, second]
+  assert sorted(os.listdir(serving)) == sorted([first, second])
+  assert os.path.exists(os.path.join(serving, second, 'variables', 'variables.index'))
+
+
+def test_other_names_are_not_versions(tmp_path):
+  serving = tmp_path / 'serving'
+  for name in ('7', '12', '.incoming-99', 'notes'):
+    (serving / name).mkdir(parents=True)
+  assert serving_dir.versions(str(serving)) == ['7', '12']
+  assert serving_dir.latest_version(str(serving)) == '12'
