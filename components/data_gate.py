@@ -11,7 +11,7 @@ from tfx.components.example_validator import executor as validator_executor
 from tfx.components.example_validator import labels
 from tfx.dsl.components.base import executor_spec
 
-from components.idx_example_gen.idx import DataError
+from components.errors import DataError
 
 
 class DataGateExecutor(validator_executor.Executor):

@@ -82,7 +82,7 @@ def _run(config: configs.PipelineConfig) -> int:
 
 
 def _find_data_error(error: BaseException):
-  from components.idx_example_gen.idx import DataError  # pylint: disable=g-import-not-at-top
+  from components.errors import DataError  # pylint: disable=g-import-not-at-top
   seen = set()
   while error is not None and id(error) not in seen:
     if isinstance(error, DataError):

@@ -26,6 +26,7 @@ _ACCURACY = 'sparse_categorical_accuracy'
 @dataclasses.dataclass
 class Report:
   wall_seconds: float
+  gate: str = ''
   components: List[Tuple[str, str, float]] = dataclasses.field(default_factory=list)
   overall_accuracy: Optional[float] = None
   digit_accuracy: Dict[int, float] = dataclasses.field(default_factory=dict)
@@ -36,7 +37,10 @@ class Report:
 
 def read(config: configs.PipelineConfig, wall_seconds: float) -> Report:
   """The latest run's components (cached or run, seconds), accuracy, blessing and push."""
-  report = Report(wall_seconds=wall_seconds)
+  report = Report(
+      wall_seconds=wall_seconds,
+      gate=(f'overall >= {config.accuracy_threshold}, each digit >= '
+            f'{config.digit_accuracy_floor}, at most {config.max_regression} below the served model'))
   if not os.path.exists(config.metadata_path):
     return report
   connection = metadata_store_pb2.ConnectionConfig()
@@ -112,6 +116,9 @@ def format_report(report: Report) -> str:
     lines.append('per digit:     ' + '  '.join(
         f'{digit}: {value:.4f}' for digit, value in sorted(report.digit_accuracy.items())))
   if report.blessed is not None:
-    lines.append(f'blessed:       {"yes" if report.blessed else "no"}')
+    lines.append(f'blessed:       {"yes" if report.blessed else "no"} (gate: {report.gate})')
   lines.append(f'pushed to:     {report.pushed_to or "nothing pushed"}')
+  states = {name: status for name, status, _ in report.components}
+  if report.pushed_to and states.get('Pusher') == 'cached':
+    lines.append('               (by an earlier run: nothing changed, nothing new pushed)')
   return '\n'.join(lines) + '\n'

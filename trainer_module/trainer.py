@@ -39,12 +39,18 @@ def run_fn(fn_args: tfx.components.FnArgs) -> None:
       train,
       epochs=epochs,
       validation_data=evaluation,
-      verbose=2,
+      verbose=0,
       callbacks=[
           tf.keras.callbacks.LearningRateScheduler(training.learning_rate),
+          tf.keras.callbacks.LambdaCallback(on_epoch_end=_log_epoch),
           tf.keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir),
       ])
   signatures.export_serving_model(model, tf_transform_output, fn_args.serving_model_dir)
+
+
+def _log_epoch(epoch: int, logs: dict) -> None:
+  logging.info('Epoch %d: %s', epoch + 1,
+               ', '.join(f'{name} {value:.4g}' for name, value in logs.items()))
 
 
 def _strategy() -> tf.distribute.Strategy:

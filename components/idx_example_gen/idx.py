@@ -13,6 +13,8 @@ from typing import BinaryIO, Dict, Iterator, Tuple
 
 import numpy as np
 
+from components.errors import DataError
+
 IMAGE_MAGIC = 2051
 LABEL_MAGIC = 2049
 ROWS = COLS = 28
@@ -24,15 +26,6 @@ SPLIT_PREFIXES = {'train': 'train', 'eval': 't10k'}
 
 # Records read at a time: memory stays at about CHUNK * 784 bytes whatever the file size.
 CHUNK = 4096
-
-
-class DataError(Exception):
-  """Bad input data: carries the file and the problem, for a one-line message."""
-
-  def __init__(self, path: str, problem: str):
-    super().__init__(f'{path}: {problem}')
-    self.path = path
-    self.problem = problem
 
 
 def find_split_files(data_root: str) -> Dict[str, Tuple[str, str]]:

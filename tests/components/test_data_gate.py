@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from components.idx_example_gen.idx import DataError
+from components.errors import DataError
 from pipeline import configs
 
 

@@ -87,6 +87,7 @@ def test_second_run_with_nothing_changed_is_all_cached(first_run, small_data_roo
   assert result.returncode == 0
   states = component_states(result.stdout)
   assert len(states) == 9 and set(states.values()) == {'cached'}
+  assert 'nothing new pushed' in result.stdout
   assert len(served_versions(output_dir)) == 1
 
 

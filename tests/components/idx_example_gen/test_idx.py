@@ -6,6 +6,7 @@ import os
 import numpy as np
 import pytest
 
+from components.errors import DataError
 from components.idx_example_gen import idx
 from tests import idx_files
 
@@ -100,7 +101,7 @@ BAD_CASES = {
 def test_bad_files_fail_naming_file_and_problem(tmp_path, arrays, case):
   make, bad_file, words = BAD_CASES[case]
   images_path, labels_path = write_pair(tmp_path, *make(arrays))
-  with pytest.raises(idx.DataError) as error:
+  with pytest.raises(DataError) as error:
     read_all(images_path, labels_path)
   assert error.value.path == (images_path if bad_file == 'images' else labels_path)
   assert words in str(error.value)
@@ -110,7 +111,7 @@ def test_corrupt_gzip_stream_is_a_data_error(tmp_path, arrays):
   images_path = tmp_path / 't10k-images-idx3-ubyte.gz'
   images_path.write_bytes(_bad_gzip(_images(arrays)))
   labels_path = idx_files.write(tmp_path / 't10k-labels-idx1-ubyte', _labels(arrays))
-  with pytest.raises(idx.DataError, match='corrupt gzip stream') as error:
+  with pytest.raises(DataError, match='corrupt gzip stream') as error:
     read_all(str(images_path), labels_path)
   assert error.value.path == str(images_path)
 
@@ -118,14 +119,14 @@ def test_corrupt_gzip_stream_is_a_data_error(tmp_path, arrays):
 def test_missing_pair_names_the_lone_file(tmp_path, mnist_arrays):
   idx_files.write_data_root(tmp_path, mnist_arrays)
   os.remove(tmp_path / 'train-labels-idx1-ubyte.gz')
-  with pytest.raises(idx.DataError, match='missing its pair') as error:
+  with pytest.raises(DataError, match='missing its pair') as error:
     idx.find_split_files(str(tmp_path))
   assert error.value.path.endswith('train-images-idx3-ubyte.gz')
 
 
 def test_missing_split_and_missing_root(tmp_path, mnist_arrays):
   idx_files.write_data_root(tmp_path, {'train': mnist_arrays['train']})
-  with pytest.raises(idx.DataError, match='for the eval split'):
+  with pytest.raises(DataError, match='for the eval split'):
     idx.find_split_files(str(tmp_path))
-  with pytest.raises(idx.DataError, match='does not exist'):
+  with pytest.raises(DataError, match='does not exist'):
     idx.find_split_files(str(tmp_path / 'nowhere'))
