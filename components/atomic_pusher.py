@@ -4,7 +4,7 @@ The stock Pusher copies straight into <serving dir>/<unix time>/, so TF Serving
 can find a half-copied version, and two pushes in one second collide.
 """
 
-from tfx import v1 as tfx
+from tfx.components import Pusher
 from tfx.components.pusher import executor as pusher_executor
 from tfx.dsl.components.base import executor_spec
 from tfx.proto import pusher_pb2
@@ -33,6 +33,6 @@ class AtomicPusherExecutor(pusher_executor.Executor):
                      pushed_version=version)
 
 
-class AtomicPusher(tfx.components.Pusher):
+class AtomicPusher(Pusher):
   """Pusher that never shows TF Serving a half-written version."""
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(AtomicPusherExecutor)

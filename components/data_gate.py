@@ -6,7 +6,7 @@ train on bad data needs the run to fail there, with the anomalies in the message
 
 import os
 
-from tfx import v1 as tfx
+from tfx.components import ExampleValidator
 from tfx.components.example_validator import executor as validator_executor
 from tfx.components.example_validator import labels
 from tfx.dsl.components.base import executor_spec
@@ -38,6 +38,6 @@ class DataGateExecutor(validator_executor.Executor):
     return anomalies
 
 
-class DataGate(tfx.components.ExampleValidator):
+class DataGate(ExampleValidator):
   """ExampleValidator whose run fails on anomalies, so nothing downstream of it runs."""
   EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(DataGateExecutor)

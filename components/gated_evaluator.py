@@ -6,7 +6,7 @@ its absolute thresholds alone (TFX's rubber stamp for a first model).
 """
 
 from absl import logging
-from tfx import v1 as tfx
+from tfx.components import Evaluator
 from tfx.components.evaluator import executor as evaluator_executor
 from tfx.dsl.components.base import executor_spec
 from tfx.dsl.io import fileio
@@ -26,6 +26,6 @@ class GatedEvaluatorExecutor(evaluator_executor.Executor):
     return super().Do(input_dict, output_dict, exec_properties)
 
 
-class GatedEvaluator(tfx.components.Evaluator):
+class GatedEvaluator(Evaluator):
   """Evaluator whose baseline, the served model, may be absent."""
   EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(GatedEvaluatorExecutor)

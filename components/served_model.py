@@ -6,19 +6,18 @@ Pipelines does not run: the serving directory, not ML Metadata, says what is ser
 
 import os
 
-from tfx import v1 as tfx
+from tfx.dsl.component.experimental.annotations import InputArtifact
+from tfx.dsl.component.experimental.annotations import OutputArtifact
+from tfx.dsl.component.experimental.annotations import Parameter
+from tfx.dsl.component.experimental.decorators import component
+from tfx.types.standard_artifacts import Model
 from tfx.utils import io_utils
 from tfx.utils import path_utils
 
 from components import serving_dir as serving_dir_lib
 
-InputArtifact = tfx.dsl.components.InputArtifact
-OutputArtifact = tfx.dsl.components.OutputArtifact
-Parameter = tfx.dsl.components.Parameter
-Model = tfx.types.standard_artifacts.Model
 
-
-@tfx.dsl.components.component
+@component
 def ServedModel(  # pylint: disable=invalid-name
     candidate: InputArtifact[Model],
     baseline: OutputArtifact[Model],

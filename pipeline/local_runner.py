@@ -15,14 +15,17 @@ def absolute(config: configs.PipelineConfig) -> configs.PipelineConfig:
 
 def run(config: configs.PipelineConfig) -> None:
   """Runs every component in order, in this process; raises if one fails."""
-  from tfx import v1 as tfx  # pylint: disable=g-import-not-at-top
-  from pipeline import pipeline  # pylint: disable=g-import-not-at-top
+  # pylint: disable=g-import-not-at-top
+  from tfx.orchestration import metadata
+  from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+  from pipeline import pipeline
+  # pylint: enable=g-import-not-at-top
 
   os.makedirs(config.output_dir, exist_ok=True)
-  tfx.orchestration.LocalDagRunner().run(
+  LocalDagRunner().run(
       pipeline.create_pipeline(
           config,
           data_fingerprint=fingerprint.data_fingerprint(config.data_root),
           code_fingerprint=fingerprint.code_fingerprint(),
-          metadata_connection_config=tfx.orchestration.metadata
-          .sqlite_metadata_connection_config(config.metadata_path)))
+          metadata_connection_config=metadata.sqlite_metadata_connection_config(
+              config.metadata_path)))

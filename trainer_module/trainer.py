@@ -3,7 +3,7 @@
 import tensorflow as tf
 import tensorflow_transform as tft
 from absl import logging
-from tfx import v1 as tfx
+from tfx.components.trainer.fn_args_utils import FnArgs
 
 from trainer_module import inputs
 from trainer_module import model as model_lib
@@ -11,7 +11,7 @@ from trainer_module import signatures
 from trainer_module import training
 
 
-def run_fn(fn_args: tfx.components.FnArgs) -> None:
+def run_fn(fn_args: FnArgs) -> None:
   """Trains the CNN on the transformed train split and exports the serving model.
 
   custom_config: `epochs` (int), `seed` (int, optional). The eval split is used

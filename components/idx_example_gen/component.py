@@ -7,19 +7,19 @@ the executor, so it runs the same on Kubeflow, where ExampleGen drivers do not r
 import json
 import os
 
-from tfx import v1 as tfx
+from tfx.dsl.component.experimental.annotations import OutputArtifact
+from tfx.dsl.component.experimental.annotations import Parameter
+from tfx.dsl.component.experimental.decorators import component
 from tfx.types import artifact_utils
+from tfx.types import standard_artifacts
 
 from components.idx_example_gen import idx
 from components.idx_example_gen import records
 
-OutputArtifact = tfx.dsl.components.OutputArtifact
-Parameter = tfx.dsl.components.Parameter
 
-
-@tfx.dsl.components.component
+@component
 def IdxExampleGen(  # pylint: disable=invalid-name
-    examples: OutputArtifact[tfx.types.standard_artifacts.Examples],
+    examples: OutputArtifact[standard_artifacts.Examples],
     data_root: Parameter[str],
     train_limit: Parameter[int] = 0,
     input_fingerprint: Parameter[str] = '',
