@@ -68,7 +68,7 @@ def _run(config: configs.PipelineConfig) -> int:
   except Exception as e:  # pylint: disable=broad-except
     failure = e
     traceback.print_exc()  # Into the log file.
-  report = summary.read(config, wall_seconds=time.time() - start)
+  report = summary.read(config, started_at=start, wall_seconds=time.time() - start)
   terminal.write(summary.format_report(report))
   if failure is not None:
     data_error = _find_data_error(failure)

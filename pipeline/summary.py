@@ -35,8 +35,12 @@ class Report:
   pushed_to: Optional[str] = None
 
 
-def read(config: configs.PipelineConfig, wall_seconds: float) -> Report:
-  """The latest run's components (cached or run, seconds), accuracy, blessing and push."""
+def read(config: configs.PipelineConfig, started_at: float, wall_seconds: float) -> Report:
+  """This run's components (cached or run, seconds), accuracy, blessing and push.
+
+  A run is this one if ML Metadata recorded it after `started_at` (Unix seconds):
+  a run that failed before recording anything must not show an earlier run's results.
+  """
   report = Report(
       wall_seconds=wall_seconds,
       gate=(f'overall >= {config.accuracy_threshold}, each digit >= '
@@ -51,6 +55,8 @@ def read(config: configs.PipelineConfig, wall_seconds: float) -> Report:
   if not runs:
     return report
   latest = max(runs, key=lambda c: (c.create_time_since_epoch, c.id))
+  if latest.create_time_since_epoch < started_at * 1000:
+    return report
   executions = sorted(store.get_executions_by_context(latest.id),
                       key=lambda e: (e.create_time_since_epoch, e.id))
   for execution in executions:
