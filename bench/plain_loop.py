@@ -20,13 +20,8 @@ from trainer_module import training
 
 
 def load(data_root):
-  splits = idx.find_split_files(data_root)
-  arrays = {}
-  for split, paths in splits.items():
-    chunks = list(idx.read_pairs(*paths))
-    arrays[split] = (np.concatenate([c[0] for c in chunks]),
-                     np.concatenate([c[1] for c in chunks]))
-  return arrays
+  return {split: idx.read_arrays(*paths)
+          for split, paths in idx.find_split_files(data_root).items()}
 
 
 class EpochLog(tf.keras.callbacks.Callback):

@@ -15,8 +15,7 @@ MNIST = os.path.join(PROJECT, 'data', 'mnist')
 def read_split(split: str, limit: int):
   """(images [n, 784] uint8, labels [n] uint8): the first `limit` records of a split."""
   images_path, labels_path = idx.find_split_files(MNIST)[split]
-  chunks = list(idx.read_pairs(images_path, labels_path, limit))
-  return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])
+  return idx.read_arrays(images_path, labels_path, limit)
 
 
 def image_bytes(images: np.ndarray, magic=idx.IMAGE_MAGIC, rows=28, cols=28, count=None) -> bytes:

@@ -7,13 +7,15 @@ left to the ReLU's next layer (scale=False), as in the course.
 
 import tensorflow as tf
 
+from trainer_module import features
+
 DROPOUT = 0.3  # The course's rate: enough to regularize the 200-unit dense layer.
 
 
 def build_model() -> tf.keras.Model:
   """Conv 3x3x12 /1, conv 6x6x24 /2, conv 6x6x32 /2, dense 200, dropout, softmax 10."""
   layers = tf.keras.layers
-  image = tf.keras.Input(shape=(28, 28, 1), name='image')
+  image = tf.keras.Input(shape=features.IMAGE_SHAPE, name=features.IMAGE_KEY)
   x = _conv_bn_relu(image, filters=12, size=3, stride=1)
   x = _conv_bn_relu(x, filters=24, size=6, stride=2)
   x = _conv_bn_relu(x, filters=32, size=6, stride=2)
@@ -22,7 +24,8 @@ def build_model() -> tf.keras.Model:
   x = layers.BatchNormalization(center=True, scale=False)(x)
   x = layers.Activation('relu')(x)
   x = layers.Dropout(DROPOUT)(x)
-  probabilities = layers.Dense(10, activation='softmax', name='probabilities')(x)
+  probabilities = layers.Dense(features.NUM_CLASSES, activation='softmax',
+                               name='probabilities')(x)
   return tf.keras.Model(inputs=image, outputs=probabilities)
 
 

@@ -14,12 +14,13 @@ from typing import BinaryIO, Dict, Iterator, Tuple
 import numpy as np
 
 from components.errors import DataError
+from trainer_module.features import COLS
+from trainer_module.features import NUM_CLASSES
+from trainer_module.features import PIXELS
+from trainer_module.features import ROWS
 
 IMAGE_MAGIC = 2051
 LABEL_MAGIC = 2049
-ROWS = COLS = 28
-PIXELS = ROWS * COLS
-NUM_CLASSES = 10
 
 # Split name -> file-name prefix, as MNIST names its files.
 SPLIT_PREFIXES = {'train': 'train', 'eval': 't10k'}
@@ -93,6 +94,14 @@ def read_pairs(images_path: str, labels_path: str,
     if wanted == count:
       _check_at_end(images, images_path, count, 'images')
       _check_at_end(labels, labels_path, count, 'labels')
+
+
+def read_arrays(images_path: str, labels_path: str,
+                limit: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+  """The whole pair in memory: (images [n, 784], labels [n]), for tests and benchmarks."""
+  chunks = list(read_pairs(images_path, labels_path, limit))
+  return (np.concatenate([c[0] for c in chunks]),
+          np.concatenate([c[1] for c in chunks]))
 
 
 class _Reader:

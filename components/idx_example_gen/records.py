@@ -6,8 +6,8 @@ from typing import Iterable, Tuple
 import numpy as np
 import tensorflow as tf
 
-PIXELS_KEY = 'pixels'
-LABEL_KEY = 'label'
+from trainer_module.features import LABEL_KEY
+from trainer_module.features import PIXELS_KEY
 
 
 def write_tfrecords(chunks: Iterable[Tuple[np.ndarray, np.ndarray]],

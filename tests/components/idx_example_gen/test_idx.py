@@ -23,17 +23,12 @@ def write_pair(tmp_path, images_data: bytes, labels_data: bytes, gzipped=True):
   return images, labels
 
 
-def read_all(images_path, labels_path, limit=0):
-  chunks = list(idx.read_pairs(images_path, labels_path, limit))
-  return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])
-
-
 @pytest.mark.parametrize('gzipped', [True, False])
 def test_reads_back_what_was_written(tmp_path, arrays, gzipped):
   images, labels = arrays
   paths = write_pair(tmp_path, idx_files.image_bytes(images), idx_files.label_bytes(labels),
                      gzipped)
-  read_images, read_labels = read_all(*paths)
+  read_images, read_labels = idx.read_arrays(*paths)
   np.testing.assert_array_equal(read_images, images)
   np.testing.assert_array_equal(read_labels, labels)
 
@@ -50,7 +45,7 @@ def test_streams_in_bounded_chunks(tmp_path, arrays, monkeypatch):
 def test_limit_reads_only_the_first_records(tmp_path, arrays):
   images, labels = arrays
   paths = write_pair(tmp_path, idx_files.image_bytes(images), idx_files.label_bytes(labels))
-  _, read_labels = read_all(*paths, limit=50)
+  _, read_labels = idx.read_arrays(*paths, limit=50)
   np.testing.assert_array_equal(read_labels, labels[:50])
 
 
@@ -102,7 +97,7 @@ def test_bad_files_fail_naming_file_and_problem(tmp_path, arrays, case):
   make, bad_file, words = BAD_CASES[case]
   images_path, labels_path = write_pair(tmp_path, *make(arrays))
   with pytest.raises(DataError) as error:
-    read_all(images_path, labels_path)
+    idx.read_arrays(images_path, labels_path)
   assert error.value.path == (images_path if bad_file == 'images' else labels_path)
   assert words in str(error.value)
 
@@ -112,7 +107,7 @@ def test_corrupt_gzip_stream_is_a_data_error(tmp_path, arrays):
   images_path.write_bytes(_bad_gzip(_images(arrays)))
   labels_path = idx_files.write(tmp_path / 't10k-labels-idx1-ubyte', _labels(arrays))
   with pytest.raises(DataError, match='corrupt gzip stream') as error:
-    read_all(str(images_path), labels_path)
+    idx.read_arrays(str(images_path), labels_path)
   assert error.value.path == str(images_path)
 
 
