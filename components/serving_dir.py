@@ -1,8 +1,11 @@
 """The TF Serving model directory: numbered versions under one base path.
 
-TF Serving loads the highest numeric subdirectory and ignores any other name, so a
-version is copied under a hidden name first and renamed into place: a reader sees
-a version whole or not at all.
+TF Serving loads the highest numeric subdirectory and ignores any other name. On a
+local disk a version is copied under a hidden name and renamed into place, so a
+reader sees it whole or not at all. Object stores (gs://) have no atomic rename
+(fileio.rename copies object by object), so there the version is written in place
+with saved_model.pb last: until that file exists TF Serving cannot load the
+version (it retries a failed load), and once it exists every other file does.
 """
 
 import os
@@ -13,6 +16,7 @@ from tfx.dsl.io import fileio
 from tfx.utils import io_utils
 
 _INCOMING_PREFIX = '.incoming-'
+_GRAPH_FILE = 'saved_model.pb'
 
 
 def versions(serving_dir: str) -> list:
@@ -37,9 +41,25 @@ def publish(model_dir: str, serving_dir: str) -> str:
   """
   latest = latest_version(serving_dir)
   version = str(max(int(time.time()), int(latest or 0) + 1))
+  final = os.path.join(serving_dir, version)
+  if '://' in serving_dir:
+    _copy_graph_last(model_dir, final)
+    return version
   incoming = os.path.join(serving_dir, f'{_INCOMING_PREFIX}{version}')
   if fileio.exists(incoming):
     fileio.rmtree(incoming)
   io_utils.copy_dir(model_dir, incoming)
-  fileio.rename(incoming, os.path.join(serving_dir, version))
+  fileio.rename(incoming, final)
   return version
+
+
+def _copy_graph_last(model_dir: str, destination: str) -> None:
+  """Copies a SavedModel file by file, its saved_model.pb after everything else."""
+  files = []
+  for directory, _, names in fileio.walk(model_dir):
+    files.extend(os.path.join(directory, name) for name in names)
+  files.sort(key=lambda path: os.path.basename(path) == _GRAPH_FILE)
+  for source in files:
+    target = os.path.join(destination, os.path.relpath(source, model_dir))
+    fileio.makedirs(os.path.dirname(target))
+    fileio.copy(source, target, overwrite=True)

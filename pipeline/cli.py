@@ -1,7 +1,12 @@
-"""mnist-pipeline: the command line. `run` maps one flag onto each PipelineConfig field.
+"""mnist-pipeline: the command line. Each command maps one flag onto each configuration field.
 
-Exit status: 0 a model was pushed (or the pushed one is current), 3 the model was
-not blessed, 2 bad input data, 1 any other failure.
+  run                  the pipeline on this machine (LocalDagRunner)
+  kubeflow compile     the Kubeflow Pipelines spec (KubeflowV2DagRunner), see kubeflow/README.md
+  kubeflow run         compile, upload as a new pipeline version, start one run
+  kubeflow schedule    compile, upload, and create the recurring run that retrains
+
+Exit status of run: 0 a model was pushed (or the pushed one is current), 3 the
+model was not blessed, 2 bad input data, 1 any other failure.
 """
 
 import argparse
@@ -15,7 +20,8 @@ from typing import List, Optional
 
 from pipeline import configs
 
-EXIT_PUSHED = 0
+EXIT_OK = 0
+EXIT_PUSHED = EXIT_OK
 EXIT_FAILED = 1
 EXIT_BAD_DATA = 2
 EXIT_NOT_BLESSED = 3
@@ -26,13 +32,25 @@ def main(argv: Optional[List[str]] = None) -> int:
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
   commands = parser.add_subparsers(dest='command', required=True)
   run_parser = commands.add_parser('run', help='run the pipeline locally (LocalDagRunner)')
-  _add_config_flags(run_parser)
+  _add_config_flags(run_parser, configs.PipelineConfig)
+  kubeflow_parser = commands.add_parser('kubeflow', help='compile, run or schedule on Kubeflow')
+  kubeflow_commands = kubeflow_parser.add_subparsers(dest='kubeflow_command', required=True)
+  for name, help_text in (('compile', 'write the pipeline spec'),
+                          ('run', 'compile, upload and start one run'),
+                          ('schedule', 'compile, upload and create the recurring run')):
+    command = kubeflow_commands.add_parser(name, help=help_text)
+    _add_config_flags(command, configs.PipelineConfig)
+    _add_config_flags(command, configs.KubeflowConfig)
+    if name != 'compile':
+      _add_backend_flags(command, schedule=name == 'schedule')
   args = parser.parse_args(argv)
-  return _run(_config_from_args(args))
+  if args.command == 'run':
+    return _run(_config_from_args(args, configs.PipelineConfig))
+  return _kubeflow(args)
 
 
-def _add_config_flags(parser: argparse.ArgumentParser) -> None:
-  for field in dataclasses.fields(configs.PipelineConfig):
+def _add_config_flags(parser: argparse.ArgumentParser, config_class) -> None:
+  for field in dataclasses.fields(config_class):
     if 'help' not in field.metadata:
       continue
     kind = field.type
@@ -43,10 +61,61 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
                         help=f'{field.metadata["help"]} (default: {field.default})')
 
 
-def _config_from_args(args: argparse.Namespace) -> configs.PipelineConfig:
-  values = {f.name: getattr(args, f.name) for f in dataclasses.fields(configs.PipelineConfig)
+def _config_from_args(args: argparse.Namespace, config_class):
+  values = {f.name: getattr(args, f.name) for f in dataclasses.fields(config_class)
             if hasattr(args, f.name)}
-  return configs.PipelineConfig(**values)
+  return config_class(**values)
+
+
+def _add_backend_flags(parser: argparse.ArgumentParser, schedule: bool) -> None:
+  parser.add_argument('--host', default=os.environ.get('KF_PIPELINES_ENDPOINT'),
+                      help='Kubeflow Pipelines API endpoint, e.g. http://localhost:8080 '
+                      'through kubectl port-forward (default: $KF_PIPELINES_ENDPOINT)')
+  parser.add_argument('--namespace', default='',
+                      help='user namespace of a multi-user Kubeflow (default: none, '
+                      'standalone Kubeflow Pipelines)')
+  parser.add_argument('--experiment', default=configs.PIPELINE_NAME,
+                      help='experiment the runs are filed under (default: %(default)s)')
+  parser.add_argument('--service-account', default='',
+                      help='Kubernetes service account of the pipeline pods (default: '
+                      "the backend's, pipeline-runner, bound to a Google service account "
+                      'by Workload Identity)')
+  if schedule:
+    parser.add_argument('--cron', default='0 0 3 * * 1',
+                        help='when to run, as a cron expression with seconds first '
+                        '(default: %(default)s, Mondays at 03:00 UTC)')
+
+
+def _kubeflow(args: argparse.Namespace) -> int:
+  """Compiles, then uploads and runs or schedules; one line per failure, no traceback."""
+  os.environ['TF_USE_LEGACY_KERAS'] = '1'
+  os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+  from kubeflow import compiler  # pylint: disable=g-import-not-at-top
+  from kubeflow import submit  # pylint: disable=g-import-not-at-top
+
+  config = _config_from_args(args, configs.PipelineConfig)
+  cluster = _config_from_args(args, configs.KubeflowConfig)
+  try:
+    compiler.check_cluster_paths(config)
+    if args.kubeflow_command != 'compile' and not args.host:
+      raise ValueError('--host (or $KF_PIPELINES_ENDPOINT) is needed to reach Kubeflow Pipelines')
+    package = compiler.compile_pipeline(config, cluster)
+    print(f'Pipeline spec: {package}')
+    if args.kubeflow_command == 'compile':
+      return EXIT_OK
+    backend = submit.Submitter(args.host, args.namespace, args.experiment,
+                               args.service_account)
+    pipeline_id, version_id = backend.upload(package, description=f'image {cluster.image}')
+    print(f'Pipeline {pipeline_id}, version {version_id}')
+    if args.kubeflow_command == 'run':
+      print(f'Run: {backend.run(pipeline_id, version_id, config.pipeline_root)}')
+    else:
+      schedule_id = backend.schedule(pipeline_id, version_id, config.pipeline_root, args.cron)
+      print(f'Recurring run: {schedule_id} ({args.cron})')
+    return EXIT_OK
+  except (ValueError, submit.BackendError) as e:
+    print(f'error: {e}', file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _run(config: configs.PipelineConfig) -> int:

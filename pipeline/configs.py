@@ -44,6 +44,9 @@ class PipelineConfig:
   seed: Optional[int] = _field(None, 'seed for weights and shuffling (None: drawn at random)')
   beam_pipeline_args: List[str] = dataclasses.field(
       default_factory=lambda: list(LOCAL_BEAM_ARGS))
+  # The curated schema, as a path where the pipeline runs: in the Kubeflow image
+  # the project lives elsewhere than on this machine (see kubeflow/compile.py).
+  schema_file: str = SCHEMA_PATH
 
   @property
   def pipeline_root(self) -> str:
@@ -61,3 +64,23 @@ class PipelineConfig:
   @property
   def log_dir(self) -> str:
     return os.path.join(self.output_dir, 'logs')
+
+
+@dataclasses.dataclass
+class KubeflowConfig:
+  """How the pipeline runs on Kubeflow Pipelines on GKE; paths stay in PipelineConfig (gs://)."""
+  image: str = _field(
+      '', 'container image built from kubeflow/Dockerfile; every step runs in it (required)')
+  gpu_type: str = _field(
+      'nvidia-tesla-t4', "the GPU node pool's cloud.google.com/gke-accelerator label")
+  gpu_count: int = _field(1, 'GPUs for the Trainer (0: the Trainer runs on a CPU node)')
+  trainer_cpu: float = _field(4.0, "CPU limit of the Trainer's pod, in cores")
+  trainer_memory_gb: float = _field(16.0, "memory limit of the Trainer's pod, in GB")
+  beam_runner: str = _field(
+      'DirectRunner', 'Beam runner of ingestion, statistics, Transform and Evaluator: '
+      'DirectRunner (inside their pods) or DataflowRunner (for data that outgrows a pod)')
+  dataflow_project: str = _field('', 'Google Cloud project of the Dataflow jobs')
+  dataflow_region: str = _field('us-central1', 'region of the Dataflow jobs')
+  dataflow_machine_type: str = _field('n1-standard-4', 'machine type of the Dataflow workers')
+  dataflow_max_workers: int = _field(10, 'most Dataflow workers per job')
+  package: str = _field('mnist-tfx.yaml', 'where compile writes the pipeline spec')

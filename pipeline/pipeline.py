@@ -28,6 +28,7 @@ def create_pipeline(
     data_fingerprint: str = '',
     code_fingerprint: str = '',
     metadata_connection_config: Optional[metadata_store_pb2.ConnectionConfig] = None,
+    enable_cache: bool = True,
 ) -> tfx_pipeline.Pipeline:
   """IDX files -> validated examples -> Transform -> Trainer -> gate -> serving directory.
 
@@ -46,7 +47,7 @@ def create_pipeline(
 
   # The curated schema from the repository: imported, never re-inferred.
   schema_gen = ImportSchemaGen(
-      schema_file=configs.SCHEMA_PATH).with_id('ImportSchemaGen')
+      schema_file=config.schema_file).with_id('ImportSchemaGen')
 
   # Stops the run on any anomaly against the schema, before anything trains.
   data_gate = DataGate(
@@ -100,6 +101,6 @@ def create_pipeline(
       pipeline_root=config.pipeline_root,
       components=[example_gen, statistics_gen, schema_gen, data_gate, transform,
                   trainer, served_model, evaluator, pusher],
-      enable_cache=True,
+      enable_cache=enable_cache,
       metadata_connection_config=metadata_connection_config,
       beam_pipeline_args=config.beam_pipeline_args)

@@ -3,13 +3,16 @@
 The format (http://yann.lecun.com/exdb/mnist/): a big-endian int32 magic number
 (2051 for images, 2049 for labels), the record count, for images the rows and
 columns, then one unsigned byte per pixel or label. Files may be gzipped.
+
+Local paths are read with the standard library (whose errors name the cause);
+paths with a scheme (gs:// on Kubeflow) through TFX's fileio.
 """
 
 import gzip
 import os
 import struct
 import zlib
-from typing import BinaryIO, Dict, Iterator, Tuple
+from typing import BinaryIO, Dict, Iterator, List, Tuple
 
 import numpy as np
 
@@ -31,9 +34,9 @@ CHUNK = 4096
 
 def find_split_files(data_root: str) -> Dict[str, Tuple[str, str]]:
   """Maps each split to its (images, labels) files in data_root, raw or gzipped."""
-  if not os.path.isdir(data_root):
+  if not _isdir(data_root):
     raise DataError(data_root, 'data root does not exist or is not a folder')
-  names = set(os.listdir(data_root))
+  names = set(_listdir(data_root))
   splits = {}
   for split, prefix in SPLIT_PREFIXES.items():
     images = _find(names, f'{prefix}-images-idx3-ubyte')
@@ -51,6 +54,32 @@ def find_split_files(data_root: str) -> Dict[str, Tuple[str, str]]:
     splits[split] = (os.path.join(data_root, images),
                      os.path.join(data_root, labels))
   return splits
+
+
+def _is_local(path: str) -> bool:
+  return '://' not in path
+
+
+def _isdir(path: str) -> bool:
+  return os.path.isdir(path) if _is_local(path) else _fileio().isdir(path)
+
+
+def _listdir(path: str) -> List[str]:
+  if _is_local(path):
+    return os.listdir(path)
+  return [name.rstrip('/') for name in _fileio().listdir(path)]
+
+
+def _open_binary(path: str) -> BinaryIO:
+  if _is_local(path):
+    return open(path, 'rb')  # pylint: disable=consider-using-with
+  return _fileio().open(path, 'rb')
+
+
+def _fileio():
+  """TFX's filesystem layer (imports TensorFlow, so only when a remote path needs it)."""
+  from tfx.dsl.io import fileio  # pylint: disable=g-import-not-at-top
+  return fileio
 
 
 def _find(names, stem):
@@ -109,7 +138,7 @@ class _Reader:
 
   def __init__(self, path: str):
     self.path = path
-    raw = open(path, 'rb')  # pylint: disable=consider-using-with
+    raw = _open_binary(path)
     gzipped = raw.read(2) == b'\x1f\x8b'
     raw.seek(0)
     self.stream: BinaryIO = gzip.GzipFile(fileobj=raw) if gzipped else raw

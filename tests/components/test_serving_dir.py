@@ -31,3 +31,20 @@ def test_other_names_are_not_versions(tmp_path):
     (serving / name).mkdir(parents=True)
   assert serving_dir.versions(str(serving)) == ['7', '12']
   assert serving_dir.latest_version(str(serving)) == '12'
+
+
+def test_object_store_versions_get_their_graph_last(tmp_path, monkeypatch):
+  """gs:// has no atomic rename; TensorFlow's ram:// filesystem stands in for it."""
+  from tfx.dsl.io import fileio  # pylint: disable=g-import-not-at-top
+  copied = []
+  real_copy = fileio.copy
+  def recording_copy(source, target, overwrite=False):
+    copied.append(os.path.basename(target))
+    real_copy(source, target, overwrite)
+  monkeypatch.setattr(fileio, 'copy', recording_copy)
+  serving = 'ram://serving-test'
+  version = serving_dir.publish(_model(tmp_path), serving)
+  assert serving_dir.versions(serving) == [version]
+  assert copied == ['variables.index', 'saved_model.pb']
+  with fileio.open(f'{serving}/{version}/saved_model.pb', 'rb') as f:
+    assert f.read() == b'graph'

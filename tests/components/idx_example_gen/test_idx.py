@@ -125,3 +125,19 @@ def test_missing_split_and_missing_root(tmp_path, mnist_arrays):
     idx.find_split_files(str(tmp_path))
   with pytest.raises(DataError, match='does not exist'):
     idx.find_split_files(str(tmp_path / 'nowhere'))
+
+
+def test_reads_a_data_root_with_a_scheme_through_fileio(small_data_root, mnist_arrays):
+  """gs:// on Kubeflow; TensorFlow's in-memory ram:// filesystem stands in for it here."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  remote_root = 'ram://mnist-test-data'
+  for name in os.listdir(small_data_root):
+    tf.io.gfile.copy(os.path.join(small_data_root, name), f'{remote_root}/{name}',
+                     overwrite=True)
+  splits = idx.find_split_files(remote_root)
+  assert splits['train'][0].startswith(remote_root)
+  images, labels = idx.read_arrays(*splits['eval'])
+  np.testing.assert_array_equal(images, mnist_arrays['eval'][0])
+  np.testing.assert_array_equal(labels, mnist_arrays['eval'][1])
+  with pytest.raises(DataError, match='does not exist'):
+    idx.find_split_files('ram://no-such-root')

@@ -1,0 +1,118 @@
+"""Compiles the pipeline for open-source Kubeflow Pipelines v2 on GKE (KubeflowV2DagRunner).
+
+The wiring is pipeline.create_pipeline, as locally; only configuration differs:
+gs:// paths, the image, caching off, the Trainer's GPU, and Beam's runner.
+"""
+
+import dataclasses
+import os
+from typing import List
+
+import yaml
+
+from pipeline import configs
+
+# kubeflow/Dockerfile copies the project here (its WORKDIR); compiled paths point into it.
+IMAGE_PROJECT_DIR = '/mnist-tfx'
+IMAGE_SCHEMA_FILE = IMAGE_PROJECT_DIR + '/pipeline/schema/schema.pbtxt'
+
+TRAINER_ID = 'Trainer'  # The component id in pipeline/pipeline.py.
+GKE_ACCELERATOR_LABEL = 'cloud.google.com/gke-accelerator'
+GPU_RESOURCE = 'nvidia.com/gpu'
+
+
+def check_cluster_paths(config: configs.PipelineConfig) -> None:
+  """Pods share no disk: every path a step reads or writes must be in an object store."""
+  for name in ('data_root', 'output_dir'):
+    value = getattr(config, name)
+    if '://' not in value:
+      flag = '--' + name.replace('_', '-')
+      raise ValueError(f'{flag} must be a gs:// path on Kubeflow (pods share no disk), '
+                       f'not {value!r}')
+
+
+def beam_args(config: configs.PipelineConfig, cluster: configs.KubeflowConfig) -> List[str]:
+  """Beam options of every Beam-based step: in-pod DirectRunner, or Dataflow."""
+  if cluster.beam_runner == 'DirectRunner':
+    return list(configs.LOCAL_BEAM_ARGS)
+  if cluster.beam_runner != 'DataflowRunner':
+    raise ValueError(f'--beam-runner must be DirectRunner or DataflowRunner, '
+                     f'not {cluster.beam_runner!r}')
+  if not cluster.dataflow_project:
+    raise ValueError('--beam-runner DataflowRunner needs --dataflow-project')
+  return [
+      '--runner=DataflowRunner',
+      f'--project={cluster.dataflow_project}',
+      f'--region={cluster.dataflow_region}',
+      f'--temp_location={config.output_dir}/beam-temp',
+      f'--machine_type={cluster.dataflow_machine_type}',
+      f'--max_num_workers={cluster.dataflow_max_workers}',
+      # Workers run our image too (it carries Beam's boot entrypoint), so
+      # preprocessing_fn and the Evaluator's model code are there.
+      f'--sdk_container_image={cluster.image}',
+      '--experiments=use_runner_v2',
+  ]
+
+
+def compile_pipeline(config: configs.PipelineConfig, cluster: configs.KubeflowConfig) -> str:
+  """Writes the PipelineSpec YAML (schema 2.1.0) to cluster.package; returns its path."""
+  if not cluster.image:
+    raise ValueError('--image is required: the image built from kubeflow/Dockerfile')
+  if not cluster.package.endswith('.yaml'):
+    raise ValueError(f'--package must end in .yaml (a bare PipelineSpec), not {cluster.package!r}')
+  # pylint: disable=g-import-not-at-top
+  # The pipeline (hence tfx.components) first: importing the runner first is a
+  # circular import inside TFX 1.16.
+  from pipeline import pipeline
+  from kfp.pipeline_spec import pipeline_spec_pb2
+  from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
+  # pylint: enable=g-import-not-at-top
+
+  config = dataclasses.replace(config, schema_file=IMAGE_SCHEMA_FILE,
+                               beam_pipeline_args=beam_args(config, cluster))
+  # Caching off: a schedule must read new data under unchanged parameters, and
+  # kfp 2.5 applies a run's enable_caching only to packages it submits itself,
+  # not to uploaded pipeline versions.
+  tfx_pipeline = pipeline.create_pipeline(config, enable_cache=False)
+
+  resources = pipeline_spec_pb2.PipelineDeploymentConfig.PipelineContainerSpec.ResourceSpec(
+      cpu_limit=cluster.trainer_cpu, memory_limit=cluster.trainer_memory_gb)
+  if cluster.gpu_count > 0:
+    resources.accelerator.type = GPU_RESOURCE
+    resources.accelerator.count = cluster.gpu_count
+  trainer = next(c for c in tfx_pipeline.components if c.id == TRAINER_ID)
+  trainer.with_platform_config(resources)
+
+  package = os.path.abspath(cluster.package)
+  runner = kubeflow_v2_dag_runner.KubeflowV2DagRunner(
+      kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(
+          display_name=configs.PIPELINE_NAME,
+          default_image=cluster.image,
+          # The open-source backend accepts only schema 2.1.0; TFX writes 2.0.0 unless asked.
+          use_pipeline_spec_2_1=True),
+      output_dir=os.path.dirname(package),
+      output_filename=os.path.basename(package))
+  runner.run(tfx_pipeline)
+  if cluster.gpu_count > 0:
+    _append_gpu_placement(package, cluster.gpu_type)
+  return package
+
+
+def _append_gpu_placement(package: str, gpu_type: str) -> None:
+  """Appends the Kubernetes platform document that pins the Trainer to the GPU pool.
+
+  The node selector picks the pool with that GPU type; the toleration lets the pod
+  onto GPU nodes, which GKE taints so that nothing else lands there.
+  """
+  with open(package) as f:
+    spec = yaml.safe_load(f)
+  executor_label = spec['components'][TRAINER_ID]['executorLabel']
+  placement = {'platforms': {'kubernetes': {'deploymentSpec': {'executors': {
+      executor_label: {
+          'nodeSelector': {'labels': {GKE_ACCELERATOR_LABEL: gpu_type}},
+          'tolerations': [{'key': GPU_RESOURCE, 'operator': 'Exists',
+                           'effect': 'NoSchedule'}],
+      }}}}}}
+  with open(package, 'a') as f:
+    f.write('---\n')
+    yaml.safe_dump(placement, f, sort_keys=True)
