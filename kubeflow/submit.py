@@ -74,7 +74,7 @@ class Submitter:
     except kfp_server_api.ApiException as e:
       raise BackendError(f'Kubeflow Pipelines at {self._host} refused to {action}: '
                          f'{e.status} {e.reason}: {_one_line(e.body)}') from e
-    except urllib3.exceptions.HTTPError as e:
+    except (urllib3.exceptions.HTTPError, OSError) as e:
       reason = getattr(e, 'reason', None) or e
       raise BackendError(f'cannot reach Kubeflow Pipelines at {self._host} to {action}: '
                          f'{_one_line(reason)}') from e

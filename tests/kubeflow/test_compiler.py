@@ -1,0 +1,129 @@
+"""The compiled Kubeflow spec, checked fact by fact: no cluster needed."""
+
+import dataclasses
+import json
+
+import kfp.components
+import pytest
+import yaml
+
+from kubeflow import compiler
+from pipeline import cli
+from pipeline import configs
+
+IMAGE = 'us-docker.pkg.dev/my-project/mnist/mnist-tfx:v7'
+DATA_ROOT = 'gs://my-bucket/mnist'
+OUTPUT_DIR = 'gs://my-bucket/mnist-tfx'
+
+
+def _compile(tmp_path, *flags):
+  package = str(tmp_path / 'mnist-tfx.yaml')
+  status = cli.main(['kubeflow', 'compile', '--image', IMAGE, '--data-root', DATA_ROOT,
+                     '--output-dir', OUTPUT_DIR, '--package', package, *flags])
+  assert status == cli.EXIT_OK
+  with open(package) as f:
+    documents = list(yaml.safe_load_all(f))
+  return package, documents
+
+
+@pytest.fixture(scope='module')
+def compiled(tmp_path_factory):
+  return _compile(tmp_path_factory.mktemp('kubeflow'), '--gpu-type', 'nvidia-l4',
+                  '--gpu-count', '2', '--trainer-cpu', '8', '--trainer-memory-gb', '30')
+
+
+def _executors(spec):
+  return spec['deploymentSpec']['executors']
+
+
+def test_schema_2_1_0_and_the_local_pipelines_components(compiled):
+  from pipeline import pipeline  # pylint: disable=g-import-not-at-top
+  _, (spec, _) = compiled
+  assert spec['schemaVersion'] == '2.1.0'
+  local = [c.id for c in pipeline.create_pipeline(configs.PipelineConfig()).components]
+  assert sorted(spec['root']['dag']['tasks']) == sorted(local)
+  assert sorted(spec['components']) == sorted(local)
+
+
+def test_the_trainer_and_only_the_trainer_asks_for_gpus(compiled):
+  _, (spec, platform) = compiled
+  trainer_label = spec['components']['Trainer']['executorLabel']
+  resources = {label: e['container'].get('resources') for label, e in _executors(spec).items()}
+  assert resources.pop(trainer_label) == {
+      'accelerator': {'type': 'nvidia.com/gpu', 'count': '2'},
+      'cpuLimit': 8.0, 'memoryLimit': 30.0}
+  assert set(resources.values()) == {None}
+  placement = platform['platforms']['kubernetes']['deploymentSpec']['executors']
+  assert placement == {trainer_label: {
+      'nodeSelector': {'labels': {'cloud.google.com/gke-accelerator': 'nvidia-l4'}},
+      'tolerations': [{'key': 'nvidia.com/gpu', 'operator': 'Exists',
+                       'effect': 'NoSchedule'}]}}
+
+
+def test_every_step_runs_the_configured_image_through_tfxs_entrypoint(compiled):
+  _, (spec, _) = compiled
+  for executor in _executors(spec).values():
+    assert list(executor) == ['container']  # No importer, resolver or driver steps.
+    container = executor['container']
+    assert container['image'] == IMAGE
+    assert container['command'] == [
+        'python', '-m', 'tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor']
+    assert 'driver' not in ' '.join(container['args'])
+
+
+def test_runtime_paths_are_gs_and_nothing_points_at_this_machine(compiled):
+  package, (spec, _) = compiled
+  tasks = spec['root']['dag']['tasks']
+  def constant(task, name):
+    return tasks[task]['inputs']['parameters'][name]['runtimeValue']['constant']
+  assert constant('IdxExampleGen', 'data_root') == DATA_ROOT
+  assert constant('ServedModel', 'serving_dir') == OUTPUT_DIR + '/serving'
+  push = json.loads(constant('Pusher', 'push_destination'))
+  assert push['filesystem']['base_directory'] == OUTPUT_DIR + '/serving'
+  assert constant('ImportSchemaGen', 'schema_file') == compiler.IMAGE_SCHEMA_FILE
+  with open(package) as f:
+    text = f.read()
+  assert configs.SCHEMA_PATH.rsplit('/pipeline/', 1)[0] not in text
+
+
+def test_caching_is_compiled_off_so_each_run_reads_new_data(compiled):
+  _, (spec, _) = compiled
+  for task in spec['root']['dag']['tasks'].values():
+    # Absent cachingOptions is enableCache false, the proto default the backend reads.
+    assert not task.get('cachingOptions', {}).get('enableCache', False)
+
+
+def test_the_kfp_sdk_loads_the_spec_with_its_platform_document(compiled):
+  package, _ = compiled
+  component = kfp.components.load_component_from_file(package)
+  assert component.name == configs.PIPELINE_NAME
+  assert list(component.platform_spec.platforms) == ['kubernetes']
+
+
+def test_without_gpus_there_are_no_accelerator_and_no_placement(tmp_path):
+  _, documents = _compile(tmp_path, '--gpu-count', '0')
+  assert len(documents) == 1
+  trainer = _executors(documents[0])['Trainer_executor']['container']
+  assert 'accelerator' not in trainer['resources']
+
+
+def test_dataflow_runner_arguments():
+  config = configs.PipelineConfig(data_root=DATA_ROOT, output_dir=OUTPUT_DIR)
+  cluster = configs.KubeflowConfig(image=IMAGE, beam_runner='DataflowRunner',
+                                   dataflow_project='my-project')
+  args = compiler.beam_args(config, cluster)
+  assert '--runner=DataflowRunner' in args
+  assert f'--temp_location={OUTPUT_DIR}/beam-temp' in args
+  assert f'--sdk_container_image={IMAGE}' in args
+  with pytest.raises(ValueError, match='--dataflow-project'):
+    compiler.beam_args(config, dataclasses.replace(cluster, dataflow_project=''))
+
+
+def test_local_paths_and_a_missing_image_are_refused_with_one_line(tmp_path, capsys):
+  assert cli.main(['kubeflow', 'compile', '--image', IMAGE]) == cli.EXIT_FAILED
+  assert capsys.readouterr().err.strip() == (
+      "error: --data-root must be a gs:// path on Kubeflow (pods share no disk), "
+      "not 'data/mnist'")
+  assert cli.main(['kubeflow', 'compile', '--data-root', DATA_ROOT, '--output-dir', OUTPUT_DIR,
+                   '--package', str(tmp_path / 'p.yaml')]) == cli.EXIT_FAILED
+  assert '--image is required' in capsys.readouterr().err

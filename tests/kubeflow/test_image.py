@@ -1,0 +1,82 @@
+"""kubeflow/Dockerfile, checked without a Docker engine: what it copies, pins and runs as.
+
+The versions it names must be the lock's, and the executors and functions the
+compiled spec names must import from the installed package.
+"""
+
+import os
+import re
+
+import pytest
+import yaml
+
+from kubeflow import compiler
+from pipeline import configs
+from tests.kubeflow import kfp_launcher
+
+PROJECT = kfp_launcher.PROJECT_DIR
+
+
+def _read(*path):
+  with open(os.path.join(PROJECT, *path)) as f:
+    return f.read()
+
+
+DOCKERFILE = _read('kubeflow', 'Dockerfile')
+
+
+def _instructions(keyword):
+  return re.findall(rf'^{keyword} (.+)$', DOCKERFILE, flags=re.MULTILINE)
+
+
+def _locked(package):
+  return re.search(rf'^{package}==(\S+)', _read('requirements.lock'), re.MULTILINE).group(1)
+
+
+def test_every_copied_file_exists_and_is_in_the_build_context():
+  allowed = [line[1:].rstrip('/') for line in _read('.dockerignore').splitlines()
+             if line.startswith('!')]
+  sources = [s for line in _instructions('COPY') if not line.startswith('--from')
+             for s in line.split()[:-1]]
+  assert sources
+  for source in sources:
+    assert os.path.exists(os.path.join(PROJECT, source)), source
+    assert source.rstrip('/') in allowed, f'{source} is excluded by .dockerignore'
+
+
+def test_versions_are_the_locks():
+  assert 'tensorflow/tfx:' + _locked('tfx') in _instructions('FROM')
+  assert f'ARG BEAM_VERSION={_locked("apache-beam")}' in DOCKERFILE
+  uv = re.search(r'"uv==(\S+)"', _read('bin', 'setup')).group(1)
+  assert f'"uv=={uv}"' in DOCKERFILE
+  assert '--require-hashes -r requirements.lock' in DOCKERFILE
+
+
+def test_keras_mode_project_folder_and_user():
+  assert 'TF_USE_LEGACY_KERAS=1' in DOCKERFILE
+  assert 'export TF_USE_LEGACY_KERAS=1' in _read('bin', 'setup')
+  assert _instructions('WORKDIR') == [compiler.IMAGE_PROJECT_DIR]
+  schema = compiler.IMAGE_SCHEMA_FILE[len(compiler.IMAGE_PROJECT_DIR) + 1:]
+  assert os.path.samefile(os.path.join(PROJECT, schema), configs.SCHEMA_PATH)
+  assert _instructions('USER')[-1] not in ('root', '0')
+
+
+@pytest.fixture(scope='module')
+def spec(tmp_path_factory):
+  package = compiler.compile_pipeline(
+      configs.PipelineConfig(data_root='gs://b/data', output_dir='gs://b/out'),
+      configs.KubeflowConfig(image='mnist-tfx:test',
+                             package=str(tmp_path_factory.mktemp('image') / 'spec.yaml')))
+  with open(package) as f:
+    return next(yaml.safe_load_all(f))
+
+
+def test_the_package_provides_every_executor_and_function_the_spec_names(spec):
+  from tfx.utils import import_utils  # pylint: disable=g-import-not-at-top
+  from tfx.dsl.components.base import base_executor  # pylint: disable=g-import-not-at-top
+  for executor in spec['deploymentSpec']['executors'].values():
+    args = executor['container']['args']
+    path = args[args.index('--executor_class_path') + 1]
+    assert issubclass(import_utils.import_class_by_path(path), base_executor.BaseExecutor)
+  assert callable(import_utils.import_func_from_module(*configs.RUN_FN.rsplit('.', 1)))
+  assert callable(import_utils.import_func_from_module(*configs.PREPROCESSING_FN.rsplit('.', 1)))
