@@ -77,7 +77,7 @@ class KubeflowConfig:
   trainer_cpu: float = _field(4.0, "CPU limit of the Trainer's pod, in cores")
   trainer_memory_gb: float = _field(16.0, "memory limit of the Trainer's pod, in GB")
   beam_runner: str = _field(
-      'DirectRunner', 'Beam runner of ingestion, statistics, Transform and Evaluator: '
+      'DirectRunner', 'Beam runner of StatisticsGen, Transform and Evaluator: '
       'DirectRunner (inside their pods) or DataflowRunner (for data that outgrows a pod)')
   dataflow_project: str = _field('', 'Google Cloud project of the Dataflow jobs')
   dataflow_region: str = _field('us-central1', 'region of the Dataflow jobs')
