@@ -20,8 +20,9 @@ from trainer_module import training
 
 
 def load(data_root):
-  return {split: idx.read_arrays(*paths)
-          for split, paths in idx.find_split_files(data_root).items()}
+  """The train-* and t10k-* pairs of a plain folder of IDX files, in memory."""
+  return {split: idx.read_arrays(*idx.find_pair(data_root, prefix))
+          for split, prefix in (('train', 'train'), ('eval', 't10k'))}
 
 
 class EpochLog(tf.keras.callbacks.Callback):

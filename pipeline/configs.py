@@ -30,17 +30,27 @@ def _field(default, help_text: str):
 class PipelineConfig:
   """What a run reads, writes, and how strict its gate is."""
   data_root: str = _field(
-      'data/mnist', 'folder of IDX files: train-* (train split), t10k-* (eval split)')
+      'data/mnist', 'folder of spans: span-1/, span-2/, ... each with train-* and optionally '
+      't10k-* IDX files; IDX files directly in it are span 1')
+  span_window: int = _field(1, 'train on the newest N spans')
+  eval_root: str = _field(
+      '', "folder whose t10k-* pair is the fixed evaluation set ('': the oldest span's)")
   output_dir: str = _field(
       'outputs', 'everything a run writes: artifacts, ML Metadata, serving directory, logs')
   epochs: int = _field(
       10, 'training epochs (10 reach about 99.4%% test accuracy with the course schedule)')
-  train_limit: int = _field(0, 'if > 0, train on only the first N examples (quick runs)')
+  train_limit: int = _field(0, 'if > 0, train on only the first N examples of each span (quick runs)')
   accuracy_threshold: float = _field(0.99, 'overall test accuracy needed to be blessed')
   digit_accuracy_floor: float = _field(
       0.98, "each digit's own accuracy floor (lower: one digit at 0.985 is normal noise)")
   max_regression: float = _field(
       0.0, 'how much less accurate than the served model a new one may be')
+  label_drift: float = _field(
+      0.05, 'largest change of any digit\'s share of the training labels from the previous '
+      'run\'s (L-infinity distance); beyond it the run stops before training')
+  pixel_drift: float = _field(
+      0.001, 'largest Jensen-Shannon divergence of the pixel-intensity distribution from '
+      'the previous run\'s training data; beyond it the run stops before training')
   seed: Optional[int] = _field(None, 'seed for weights and shuffling (None: drawn at random)')
   beam_pipeline_args: List[str] = dataclasses.field(
       default_factory=lambda: list(LOCAL_BEAM_ARGS))

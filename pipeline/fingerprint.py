@@ -14,18 +14,24 @@ _PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _CODE_DIRS = ('components', 'trainer_module', os.path.join('pipeline', 'schema'))
 
 
-def data_fingerprint(data_root: str) -> str:
-  """Name, size and modification time of each file in data_root ('' if unreadable)."""
+def data_fingerprint(*folders: str) -> str:
+  """Name, size and modification time of each file in the folders and their span
+  folders ('' if none is readable). Hidden names (spans being added) are skipped."""
   digest = hashlib.sha256()
-  try:
-    entries = sorted(os.scandir(data_root), key=lambda e: e.name)
-  except OSError:
-    return ''
-  for entry in entries:
-    if entry.is_file():
-      stat = entry.stat()
-      digest.update(f'{entry.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n'.encode())
-  return digest.hexdigest()[:16]
+  seen = False
+  for folder in folders:
+    for root, dirs, files in os.walk(folder):
+      dirs[:] = sorted(d for d in dirs if not d.startswith('.'))
+      for name in sorted(files):
+        path = os.path.join(root, name)
+        try:
+          stat = os.stat(path)
+        except OSError:
+          continue
+        relative = os.path.relpath(path, folder)
+        digest.update(f'{relative}\0{stat.st_size}\0{stat.st_mtime_ns}\n'.encode())
+        seen = True
+  return digest.hexdigest()[:16] if seen else ''
 
 
 def code_fingerprint() -> str:

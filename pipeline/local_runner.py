@@ -9,8 +9,10 @@ from pipeline import fingerprint
 
 def absolute(config: configs.PipelineConfig) -> configs.PipelineConfig:
   """The same configuration with absolute paths, as ML Metadata records them."""
-  return dataclasses.replace(config, data_root=os.path.abspath(config.data_root),
-                             output_dir=os.path.abspath(config.output_dir))
+  return dataclasses.replace(
+      config, data_root=os.path.abspath(config.data_root),
+      eval_root=os.path.abspath(config.eval_root) if config.eval_root else '',
+      output_dir=os.path.abspath(config.output_dir))
 
 
 def run(config: configs.PipelineConfig) -> None:
@@ -25,7 +27,7 @@ def run(config: configs.PipelineConfig) -> None:
   LocalDagRunner().run(
       pipeline.create_pipeline(
           config,
-          data_fingerprint=fingerprint.data_fingerprint(config.data_root),
+          data_fingerprint=fingerprint.data_fingerprint(config.data_root, config.eval_root),
           code_fingerprint=fingerprint.code_fingerprint(),
           metadata_connection_config=metadata.sqlite_metadata_connection_config(
               config.metadata_path)))

@@ -13,6 +13,7 @@ from tfx.components import Transform
 from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
 from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.proto import pusher_pb2
+from tfx.proto import transform_pb2
 
 from components.atomic_pusher import AtomicPusher
 from components.data_gate import DataGate
@@ -35,30 +36,40 @@ def create_pipeline(
   The fingerprints go into parameters only so that a change of data or code is a
   cache miss (see pipeline/fingerprint.py); with caching off they can stay empty.
   """
-  # Reads the IDX files as tf.Examples: train from train-*, eval from t10k-*.
+  # Reads the IDX files as tf.Examples: train from the newest spans, eval from
+  # the fixed test set, previous (for drift) from the spans the last run trained on.
   example_gen = IdxExampleGen(
       data_root=config.data_root,
+      span_window=config.span_window,
+      eval_root=config.eval_root,
       train_limit=config.train_limit,
       input_fingerprint=data_fingerprint).with_id('IdxExampleGen')
-
-  # Statistics of both splits, for validation and for people to look at.
-  statistics_gen = StatisticsGen(
-      examples=example_gen.outputs['examples']).with_id('StatisticsGen')
 
   # The curated schema from the repository: imported, never re-inferred.
   schema_gen = ImportSchemaGen(
       schema_file=config.schema_file).with_id('ImportSchemaGen')
 
-  # Stops the run on any anomaly against the schema, before anything trains.
+  # Statistics of every split, for validation and for people to look at; the
+  # schema makes the label categorical, so its distribution is counted per digit.
+  statistics_gen = StatisticsGen(
+      examples=example_gen.outputs['examples'],
+      schema=schema_gen.outputs['schema']).with_id('StatisticsGen')
+
+  # Stops the run on any anomaly against the schema, or on drift from the
+  # previous run's training data, before anything trains.
   data_gate = DataGate(
       statistics=statistics_gen.outputs['statistics'],
-      schema=schema_gen.outputs['schema']).with_id('DataGate')
+      schema=schema_gen.outputs['schema'],
+      label_drift=config.label_drift,
+      pixel_drift=config.pixel_drift).with_id('DataGate')
 
   # Normalizes the pixels with train-split statistics; the graph also serves.
   transform = Transform(
       examples=example_gen.outputs['examples'],
       schema=schema_gen.outputs['schema'],
       preprocessing_fn=configs.PREPROCESSING_FN,
+      # Statistics from train only; `previous` is there for the drift check alone.
+      splits_config=transform_pb2.SplitsConfig(analyze=['train'], transform=['train', 'eval']),
       # StatisticsGen already describes the raw data; skipping Transform's own
       # pre- and post-transform statistics saves a pass over every example.
       disable_statistics=True,

@@ -10,11 +10,13 @@ from components.idx_example_gen import idx
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MNIST = os.path.join(PROJECT, 'data', 'mnist')
+# Split name -> file-name prefix, as MNIST names its files.
+PREFIXES = {'train': 'train', 'eval': 't10k'}
 
 
 def read_split(split: str, limit: int):
   """(images [n, 784] uint8, labels [n] uint8): the first `limit` records of a split."""
-  images_path, labels_path = idx.find_split_files(MNIST)[split]
+  images_path, labels_path = idx.find_pair(MNIST, PREFIXES[split])
   return idx.read_arrays(images_path, labels_path, limit)
 
 
@@ -37,7 +39,8 @@ def write(path, data: bytes, gzipped: bool = True) -> str:
 
 def write_data_root(root, arrays, gzipped: bool = True) -> None:
   """Writes train-* and t10k-* IDX pairs for {'train': (images, labels), 'eval': ...}."""
+  os.makedirs(root, exist_ok=True)
   for split, (images, labels) in arrays.items():
-    prefix = idx.SPLIT_PREFIXES[split]
+    prefix = PREFIXES[split]
     write(os.path.join(root, f'{prefix}-images-idx3-ubyte'), image_bytes(images), gzipped)
     write(os.path.join(root, f'{prefix}-labels-idx1-ubyte'), label_bytes(labels), gzipped)

@@ -4,6 +4,7 @@ A custom component rather than an ExampleGen driver: the choice of files stays i
 the executor, so it runs the same on Kubeflow, where ExampleGen drivers do not run.
 """
 
+import itertools
 import json
 import os
 
@@ -13,37 +14,74 @@ from tfx.dsl.component.experimental.decorators import component
 from tfx.types import artifact_utils
 from tfx.types import standard_artifacts
 
+from components.errors import DataError
 from components.idx_example_gen import idx
 from components.idx_example_gen import records
+from components.idx_example_gen import spans as spans_lib
 
 
 @component
 def IdxExampleGen(  # pylint: disable=invalid-name
     examples: OutputArtifact[standard_artifacts.Examples],
     data_root: Parameter[str],
+    span_window: Parameter[int] = 1,
+    eval_root: Parameter[str] = '',
     train_limit: Parameter[int] = 0,
     input_fingerprint: Parameter[str] = '',
 ):
-  """Writes the `train` split from train-* and the `eval` split from t10k-*.
+  """Writes `train` from the newest spans, `eval` from the fixed test set, `previous` for drift.
 
   Args:
-    examples: the output: Split-<name>/data_tfrecord-*.gz, and the number of
-      examples per split in the custom property `example_counts` (JSON).
-    data_root: the folder holding the IDX files.
-    train_limit: if > 0, only the first that many training examples (quick runs).
+    examples: the output: Split-<name>/data_tfrecord-*.gz. Its `span` is the
+      newest span read; custom properties `spans` (JSON: per split, the spans and
+      files read, with their SHA-256) and `example_counts` (JSON: per split).
+    data_root: the folder of spans (see spans.py); a plain folder of IDX files is span 1.
+    span_window: train on the newest this many spans.
+    eval_root: a folder whose t10k-* pair is the fixed evaluation set; '' for
+      the oldest span's t10k-* pair (the canonical 10,000 test digits of data/mnist).
+    train_limit: if > 0, only the first that many training examples of each span.
     input_fingerprint: names, sizes and times of the input files, so that the
       cache (keyed on parameters) sees a change of data; see pipeline/fingerprint.py.
   """
   del input_fingerprint  # Read by the cache, not here.
-  splits = idx.find_split_files(data_root)
-  counts = {}
-  for split, (images_path, labels_path) in splits.items():
-    out_dir = os.path.join(examples.uri, f'Split-{split}')
-    limit = train_limit if split == 'train' else 0
+  if span_window < 1:
+    raise ValueError(f'span_window must be at least 1, not {span_window}')
+  spans = spans_lib.list_spans(data_root)
+  window = spans[-span_window:]
+  sources = {'train': [(span.number, span.train_pair()) for span in window],
+             'eval': [_eval_source(spans, eval_root)]}
+  # The window one span earlier: the data the previous run trained on, for drift.
+  previous = spans[-span_window - 1:-1]
+  if previous:
+    sources['previous'] = [(span.number, span.train_pair()) for span in previous]
+
+  counts, read = {}, {}
+  for split, parts in sources.items():
+    limit = 0 if split == 'eval' else train_limit
+    chunks = itertools.chain.from_iterable(
+        idx.read_pairs(images, labels, limit) for _, (images, labels) in parts)
     counts[split] = records.write_tfrecords(
-        idx.read_pairs(images_path, labels_path, limit),
-        os.path.join(out_dir, 'data_tfrecord-00000-of-00001.gz'))
-  examples.split_names = artifact_utils.encode_split_names(list(splits))
+        chunks, os.path.join(examples.uri, f'Split-{split}', 'data_tfrecord-00000-of-00001.gz'))
+    read[split] = [spans_lib.describe(number, pair) for number, pair in parts]
+  examples.split_names = artifact_utils.encode_split_names(list(sources))
+  examples.span = window[-1].number
   examples.set_string_custom_property('payload_format', 'FORMAT_TF_EXAMPLE')
   examples.set_string_custom_property('file_format', 'tfrecords_gzip')
   examples.set_string_custom_property('example_counts', json.dumps(counts))
+  examples.set_string_custom_property('spans', json.dumps(read))
+
+
+def _eval_source(spans, eval_root: str):
+  """(span number or None, t10k pair) of the fixed evaluation set."""
+  if eval_root:
+    pair = idx.find_pair(eval_root, 't10k')
+    if pair is None:
+      raise DataError(eval_root, 'no t10k-images-idx3-ubyte[.gz] / t10k-labels-idx1-ubyte[.gz] '
+                      'pair for the evaluation set')
+    return None, pair
+  for span in spans:
+    pair = span.test_pair()
+    if pair is not None:
+      return span.number, pair
+  raise DataError(spans[0].folder, 'no t10k-* pair in any span for the evaluation set '
+                  '(add one, or set --eval-root)')

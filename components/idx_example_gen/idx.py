@@ -12,7 +12,7 @@ import gzip
 import os
 import struct
 import zlib
-from typing import BinaryIO, Dict, Iterator, List, Tuple
+from typing import BinaryIO, Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -25,55 +25,49 @@ from trainer_module.features import ROWS
 IMAGE_MAGIC = 2051
 LABEL_MAGIC = 2049
 
-# Split name -> file-name prefix, as MNIST names its files.
-SPLIT_PREFIXES = {'train': 'train', 'eval': 't10k'}
-
 # Records read at a time: memory stays at about CHUNK * 784 bytes whatever the file size.
 CHUNK = 4096
 
 
-def find_split_files(data_root: str) -> Dict[str, Tuple[str, str]]:
-  """Maps each split to its (images, labels) files in data_root, raw or gzipped."""
-  if not _isdir(data_root):
-    raise DataError(data_root, 'data root does not exist or is not a folder')
-  names = set(_listdir(data_root))
-  splits = {}
-  for split, prefix in SPLIT_PREFIXES.items():
-    images = _find(names, f'{prefix}-images-idx3-ubyte')
-    labels = _find(names, f'{prefix}-labels-idx1-ubyte')
-    if images is None and labels is None:
-      raise DataError(
-          data_root, f'no {prefix}-images-idx3-ubyte[.gz] / '
-          f'{prefix}-labels-idx1-ubyte[.gz] pair for the {split} split')
-    if images is None or labels is None:
-      present = images or labels
-      missing = (f'{prefix}-labels-idx1-ubyte[.gz]' if labels is None else
-                 f'{prefix}-images-idx3-ubyte[.gz]')
-      raise DataError(os.path.join(data_root, present),
-                      f'missing its pair: no {missing} beside it')
-    splits[split] = (os.path.join(data_root, images),
-                     os.path.join(data_root, labels))
-  return splits
+def find_pair(folder: str, prefix: str) -> Optional[Tuple[str, str]]:
+  """The (images, labels) files named <prefix>-*-idx?-ubyte[.gz] in folder, or None.
+
+  One of the two without the other is an error: a pair is read whole or not at all.
+  """
+  names = set(list_names(folder))
+  images = _find(names, f'{prefix}-images-idx3-ubyte')
+  labels = _find(names, f'{prefix}-labels-idx1-ubyte')
+  if images is None and labels is None:
+    return None
+  if images is None or labels is None:
+    present = images or labels
+    missing = (f'{prefix}-labels-idx1-ubyte[.gz]' if labels is None else
+               f'{prefix}-images-idx3-ubyte[.gz]')
+    raise DataError(os.path.join(folder, present), f'missing its pair: no {missing} beside it')
+  return os.path.join(folder, images), os.path.join(folder, labels)
+
+
+def list_names(folder: str) -> List[str]:
+  """The names in a folder, local or remote; a DataError if it is not a folder."""
+  if not is_folder(folder):
+    raise DataError(folder, 'does not exist or is not a folder')
+  if _is_local(folder):
+    return os.listdir(folder)
+  return [name.rstrip('/') for name in _fileio().listdir(folder)]
+
+
+def is_folder(path: str) -> bool:
+  return os.path.isdir(path) if _is_local(path) else _fileio().isdir(path)
+
+
+def open_binary(path: str) -> BinaryIO:
+  if _is_local(path):
+    return open(path, 'rb')  # pylint: disable=consider-using-with
+  return _fileio().open(path, 'rb')
 
 
 def _is_local(path: str) -> bool:
   return '://' not in path
-
-
-def _isdir(path: str) -> bool:
-  return os.path.isdir(path) if _is_local(path) else _fileio().isdir(path)
-
-
-def _listdir(path: str) -> List[str]:
-  if _is_local(path):
-    return os.listdir(path)
-  return [name.rstrip('/') for name in _fileio().listdir(path)]
-
-
-def _open_binary(path: str) -> BinaryIO:
-  if _is_local(path):
-    return open(path, 'rb')  # pylint: disable=consider-using-with
-  return _fileio().open(path, 'rb')
 
 
 def _fileio():
@@ -138,7 +132,7 @@ class _Reader:
 
   def __init__(self, path: str):
     self.path = path
-    raw = _open_binary(path)
+    raw = open_binary(path)
     gzipped = raw.read(2) == b'\x1f\x8b'
     raw.seek(0)
     self.stream: BinaryIO = gzip.GzipFile(fileobj=raw) if gzipped else raw

@@ -49,12 +49,11 @@ def test_limit_reads_only_the_first_records(tmp_path, arrays):
   np.testing.assert_array_equal(read_labels, labels[:50])
 
 
-def test_finds_both_splits_raw_or_gzipped(tmp_path, mnist_arrays):
+def test_finds_pairs_raw_or_gzipped(tmp_path, mnist_arrays):
   idx_files.write_data_root(tmp_path, {'train': mnist_arrays['eval']}, gzipped=False)
   idx_files.write_data_root(tmp_path, {'eval': mnist_arrays['eval']}, gzipped=True)
-  splits = idx.find_split_files(str(tmp_path))
-  assert splits['train'][0].endswith('train-images-idx3-ubyte')
-  assert splits['eval'][1].endswith('t10k-labels-idx1-ubyte.gz')
+  assert idx.find_pair(str(tmp_path), 'train')[0].endswith('train-images-idx3-ubyte')
+  assert idx.find_pair(str(tmp_path), 't10k')[1].endswith('t10k-labels-idx1-ubyte.gz')
 
 
 def _images(arrays, **header):
@@ -115,16 +114,15 @@ def test_missing_pair_names_the_lone_file(tmp_path, mnist_arrays):
   idx_files.write_data_root(tmp_path, mnist_arrays)
   os.remove(tmp_path / 'train-labels-idx1-ubyte.gz')
   with pytest.raises(DataError, match='missing its pair') as error:
-    idx.find_split_files(str(tmp_path))
+    idx.find_pair(str(tmp_path), 'train')
   assert error.value.path.endswith('train-images-idx3-ubyte.gz')
 
 
-def test_missing_split_and_missing_root(tmp_path, mnist_arrays):
+def test_missing_pair_and_missing_folder(tmp_path, mnist_arrays):
   idx_files.write_data_root(tmp_path, {'train': mnist_arrays['train']})
-  with pytest.raises(DataError, match='for the eval split'):
-    idx.find_split_files(str(tmp_path))
+  assert idx.find_pair(str(tmp_path), 't10k') is None
   with pytest.raises(DataError, match='does not exist'):
-    idx.find_split_files(str(tmp_path / 'nowhere'))
+    idx.find_pair(str(tmp_path / 'nowhere'), 'train')
 
 
 def test_reads_a_data_root_with_a_scheme_through_fileio(small_data_root, mnist_arrays):
@@ -134,10 +132,9 @@ def test_reads_a_data_root_with_a_scheme_through_fileio(small_data_root, mnist_a
   for name in os.listdir(small_data_root):
     tf.io.gfile.copy(os.path.join(small_data_root, name), f'{remote_root}/{name}',
                      overwrite=True)
-  splits = idx.find_split_files(remote_root)
-  assert splits['train'][0].startswith(remote_root)
-  images, labels = idx.read_arrays(*splits['eval'])
+  assert idx.find_pair(remote_root, 'train')[0].startswith(remote_root)
+  images, labels = idx.read_arrays(*idx.find_pair(remote_root, 't10k'))
   np.testing.assert_array_equal(images, mnist_arrays['eval'][0])
   np.testing.assert_array_equal(labels, mnist_arrays['eval'][1])
   with pytest.raises(DataError, match='does not exist'):
-    idx.find_split_files('ram://no-such-root')
+    idx.find_pair('ram://no-such-root', 'train')
