@@ -10,13 +10,15 @@ version (it retries a failed load), and once it exists every other file does.
 
 import os
 import time
-from typing import Optional
+from typing import Dict, Optional
 
 from tfx.dsl.io import fileio
 from tfx.utils import io_utils
 
 _INCOMING_PREFIX = '.incoming-'
 _GRAPH_FILE = 'saved_model.pb'
+# Inside a rolled-back version: the version it copies. TF Serving ignores assets.extra/.
+ROLLBACK_NOTE = os.path.join('assets.extra', 'rolled_back_from')
 
 
 def versions(serving_dir: str) -> list:
@@ -33,24 +35,57 @@ def latest_version(serving_dir: str) -> Optional[str]:
   return found[-1] if found else None
 
 
-def publish(model_dir: str, serving_dir: str) -> str:
+def publish(model_dir: str, serving_dir: str, note: Optional[Dict[str, str]] = None) -> str:
   """Copies a SavedModel in as a new version, atomically; returns the version name.
 
   The version is the Unix time in seconds, or one more than the latest version
-  when that is not higher (two pushes in one second).
+  when that is not higher (two pushes in one second). `note` maps paths inside
+  the version to text written with it.
   """
   latest = latest_version(serving_dir)
   version = str(max(int(time.time()), int(latest or 0) + 1))
   final = os.path.join(serving_dir, version)
   if '://' in serving_dir:
+    _write_notes(final, note)
     _copy_graph_last(model_dir, final)
     return version
   incoming = os.path.join(serving_dir, f'{_INCOMING_PREFIX}{version}')
   if fileio.exists(incoming):
     fileio.rmtree(incoming)
   io_utils.copy_dir(model_dir, incoming)
+  _write_notes(incoming, note)
   fileio.rename(incoming, final)
   return version
+
+
+def rollback(serving_dir: str, version: str) -> str:
+  """Serves an earlier version again: publishes a copy of it as the newest version.
+
+  A copy, not a deletion: the newer versions stay for the record, and the switch
+  is one atomic publish. Returns the new version's name.
+  """
+  if version not in versions(serving_dir):
+    raise ValueError(f'no version {version} in {serving_dir} '
+                     f'(versions: {", ".join(versions(serving_dir)) or "none"})')
+  new_version = publish(os.path.join(serving_dir, version), serving_dir,
+                        note={ROLLBACK_NOTE: version})
+  return new_version
+
+
+def rolled_back_from(serving_dir: str, version: str) -> Optional[str]:
+  """The version a rollback copied into `version`, or None if it was pushed."""
+  note = os.path.join(serving_dir, version, ROLLBACK_NOTE)
+  if not fileio.exists(note):
+    return None
+  with fileio.open(note) as f:
+    return f.read().strip()
+
+
+def _write_notes(version_dir: str, note: Optional[Dict[str, str]]) -> None:
+  for path, text in (note or {}).items():
+    fileio.makedirs(os.path.dirname(os.path.join(version_dir, path)))
+    with fileio.open(os.path.join(version_dir, path), 'w') as f:
+      f.write(text)
 
 
 def _copy_graph_last(model_dir: str, destination: str) -> None:

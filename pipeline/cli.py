@@ -1,6 +1,9 @@
 """mnist-pipeline: the command line. Each command maps one flag onto each configuration field.
 
   run                  the pipeline on this machine (LocalDagRunner)
+  add-span FOLDER      validate a new batch of IDX files and add it as the next span
+  history              past runs; --lineage VERSION: where a pushed version came from
+  rollback VERSION     serve an earlier version again
   kubeflow compile     the Kubeflow Pipelines spec (KubeflowV2DagRunner), see kubeflow/README.md
   kubeflow run         compile, upload as a new pipeline version, start one run
   kubeflow schedule    compile, upload, and create the recurring run that retrains
@@ -33,6 +36,16 @@ def main(argv: Optional[List[str]] = None) -> int:
   commands = parser.add_subparsers(dest='command', required=True)
   run_parser = commands.add_parser('run', help='run the pipeline locally (LocalDagRunner)')
   _add_config_flags(run_parser, configs.PipelineConfig)
+  add_span_parser = commands.add_parser('add-span', help='add a batch of IDX files as the next span')
+  add_span_parser.add_argument('folder', help='folder with train-* and optionally t10k-* IDX files')
+  add_span_parser.add_argument('--data-root', default=configs.PipelineConfig.data_root)
+  history_parser = commands.add_parser('history', help='past runs, or the lineage of a version')
+  history_parser.add_argument('--output-dir', default=configs.PipelineConfig.output_dir)
+  history_parser.add_argument('--lineage', metavar='VERSION',
+                              help='show where this pushed version came from')
+  rollback_parser = commands.add_parser('rollback', help='serve an earlier version again')
+  rollback_parser.add_argument('version', help='the version to serve (see history)')
+  rollback_parser.add_argument('--output-dir', default=configs.PipelineConfig.output_dir)
   kubeflow_parser = commands.add_parser('kubeflow', help='compile, run or schedule on Kubeflow')
   kubeflow_commands = kubeflow_parser.add_subparsers(dest='kubeflow_command', required=True)
   for name, help_text in (('compile', 'write the pipeline spec'),
@@ -46,7 +59,9 @@ def main(argv: Optional[List[str]] = None) -> int:
   args = parser.parse_args(argv)
   if args.command == 'run':
     return _run(_config_from_args(args, configs.PipelineConfig))
-  return _kubeflow(args)
+  if args.command == 'kubeflow':
+    return _kubeflow(args)
+  return _manage(args)
 
 
 def _add_config_flags(parser: argparse.ArgumentParser, config_class) -> None:
@@ -84,6 +99,35 @@ def _add_backend_flags(parser: argparse.ArgumentParser, schedule: bool) -> None:
     parser.add_argument('--cron', default='0 0 3 * * 1',
                         help='when to run, as a cron expression with seconds first '
                         '(default: %(default)s, Mondays at 03:00 UTC)')
+
+
+def _manage(args: argparse.Namespace) -> int:
+  """add-span, history, rollback: each ends with one line on failure, no traceback."""
+  from components.errors import DataError  # pylint: disable=g-import-not-at-top
+  try:
+    if args.command == 'add-span':
+      from components.idx_example_gen import spans  # pylint: disable=g-import-not-at-top
+      span = spans.add_span(args.folder, args.data_root)
+      print(f'Added span {span.number}: {span.folder}')
+      return EXIT_OK
+    os.environ['TF_USE_LEGACY_KERAS'] = '1'
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+    config = configs.PipelineConfig(output_dir=args.output_dir)
+    if args.command == 'history':
+      from pipeline import history  # pylint: disable=g-import-not-at-top
+      print(history.lineage(config, args.lineage) if args.lineage else history.runs(config),
+            end='')
+      return EXIT_OK
+    from components import serving_dir  # pylint: disable=g-import-not-at-top
+    new_version = serving_dir.rollback(config.serving_dir, args.version)
+    print(f'Version {new_version} now serves the model of version {args.version}.')
+    return EXIT_OK
+  except DataError as e:
+    print(f'error: bad input data: {e}', file=sys.stderr)
+    return EXIT_BAD_DATA
+  except ValueError as e:
+    print(f'error: {e}', file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _kubeflow(args: argparse.Namespace) -> int:

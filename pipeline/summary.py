@@ -5,6 +5,7 @@ summary tells the truth about cached components and about a run that failed.
 """
 
 import dataclasses
+import json
 import os
 from typing import Dict, List, Optional, Tuple
 
@@ -33,6 +34,10 @@ class Report:
   baseline_accuracy: Optional[float] = None
   blessed: Optional[bool] = None
   pushed_to: Optional[str] = None
+  pushed_version: Optional[str] = None
+  started: float = 0.0  # Unix seconds.
+  train_spans: List[int] = dataclasses.field(default_factory=list)
+  data_error: Optional[str] = None  # Why the run stopped before training, if it did.
 
 
 def read(config: configs.PipelineConfig, started_at: float, wall_seconds: float) -> Report:
@@ -45,19 +50,36 @@ def read(config: configs.PipelineConfig, started_at: float, wall_seconds: float)
       wall_seconds=wall_seconds,
       gate=(f'overall >= {config.accuracy_threshold}, each digit >= '
             f'{config.digit_accuracy_floor}, at most {config.max_regression} below the served model'))
-  if not os.path.exists(config.metadata_path):
+  store = open_store(config.metadata_path)
+  if store is None:
     return report
+  runs = pipeline_runs(store)
+  if not runs or runs[-1].create_time_since_epoch < started_at * 1000:
+    return report
+  read_run(store, runs[-1], report)
+  return report
+
+
+def open_store(metadata_path: str) -> Optional[metadata_store.MetadataStore]:
+  """ML Metadata of local runs, read-only; None before the first run."""
+  if not os.path.exists(metadata_path):
+    return None
   connection = metadata_store_pb2.ConnectionConfig()
-  connection.sqlite.filename_uri = config.metadata_path
+  connection.sqlite.filename_uri = metadata_path
   connection.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
-  store = metadata_store.MetadataStore(connection)
-  runs = store.get_contexts_by_type('pipeline_run')
-  if not runs:
-    return report
-  latest = max(runs, key=lambda c: (c.create_time_since_epoch, c.id))
-  if latest.create_time_since_epoch < started_at * 1000:
-    return report
-  executions = sorted(store.get_executions_by_context(latest.id),
+  return metadata_store.MetadataStore(connection)
+
+
+def pipeline_runs(store) -> List[metadata_store_pb2.Context]:
+  """Every run recorded, oldest first."""
+  return sorted(store.get_contexts_by_type('pipeline_run'),
+                key=lambda c: (c.create_time_since_epoch, c.id))
+
+
+def read_run(store, run: metadata_store_pb2.Context, report: Report) -> Report:
+  """Fills `report` with one run's components, spans, accuracy, blessing and push."""
+  report.started = run.create_time_since_epoch / 1000
+  executions = sorted(store.get_executions_by_context(run.id),
                       key=lambda e: (e.create_time_since_epoch, e.id))
   for execution in executions:
     node = _node_name(store, execution)
@@ -65,6 +87,12 @@ def read(config: configs.PipelineConfig, started_at: float, wall_seconds: float)
     report.components.append(
         (node, _STATE_WORDS.get(execution.last_known_state, '?'), seconds))
     outputs = _outputs(store, execution)
+    if node == 'IdxExampleGen' and 'examples' in outputs:
+      spans = outputs['examples'].custom_properties.get('spans')
+      if spans is not None:
+        report.train_spans = [part['span'] for part in json.loads(spans.string_value)['train']]
+    if node == 'DataGate' and execution.last_known_state == metadata_store_pb2.Execution.FAILED:
+      report.data_error = 'stopped by DataGate (anomalies or drift)'
     if node == 'Evaluator' and 'evaluation' in outputs:
       _read_metrics(outputs['evaluation'].uri, report)
       blessing = outputs.get('blessing')
@@ -74,6 +102,7 @@ def read(config: configs.PipelineConfig, started_at: float, wall_seconds: float)
       pushed = outputs['pushed_model'].custom_properties
       if pushed['pushed'].int_value == 1:
         report.pushed_to = pushed['pushed_destination'].string_value
+        report.pushed_version = pushed['pushed_version'].string_value
   return report
 
 
@@ -115,6 +144,8 @@ def format_report(report: Report) -> str:
     lines.append(f'{name:<18}{status:<9}{seconds:>8.1f}')
   lines.append(f'{"wall time":<27}{report.wall_seconds:>8.1f}')
   lines.append('')
+  if report.train_spans:
+    lines.append(f'train spans:   {", ".join(map(str, report.train_spans))}')
   if report.overall_accuracy is not None:
     lines.append(f'test accuracy: {report.overall_accuracy:.4f}' + (
         f' (served model: {report.baseline_accuracy:.4f})'
