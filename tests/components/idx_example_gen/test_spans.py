@@ -1,0 +1,83 @@
+"""Spans: how a data root is read as numbered batches, and how a batch is added whole."""
+
+import os
+import threading
+
+import pytest
+
+from components.errors import DataError
+from components.idx_example_gen import idx
+from components.idx_example_gen import spans
+from tests import idx_files
+
+
+def _batch(root, arrays, start, count, with_test=False):
+  images, labels = arrays['train']
+  batch = {'train': (images[start:start + count], labels[start:start + count])}
+  if with_test:
+    batch['eval'] = arrays['eval']
+  idx_files.write_data_root(root, batch)
+  return str(root)
+
+
+def test_a_plain_folder_is_span_1_and_span_folders_follow(tmp_path, mnist_arrays):
+  root = _batch(tmp_path / 'data', mnist_arrays, 0, 100, with_test=True)
+  assert [(s.number, s.folder) for s in spans.list_spans(root)] == [(1, root)]
+  _batch(tmp_path / 'data' / 'span-3', mnist_arrays, 100, 100)
+  _batch(tmp_path / 'data' / 'span-2', mnist_arrays, 200, 100)
+  os.makedirs(tmp_path / 'data' / '.incoming-span-4-99')  # Being added: not seen.
+  assert [s.number for s in spans.list_spans(root)] == [1, 2, 3]
+  assert spans.list_spans(root)[0].test_pair() is not None
+  assert spans.list_spans(root)[1].test_pair() is None
+
+
+def test_bad_layouts_name_the_folder(tmp_path, mnist_arrays):
+  root = _batch(tmp_path / 'data', mnist_arrays, 0, 100)
+  _batch(tmp_path / 'data' / 'span-1', mnist_arrays, 100, 100)
+  with pytest.raises(DataError, match='both this folder and the IDX files') as error:
+    spans.list_spans(root)
+  assert error.value.path.endswith('span-1')
+  os.rename(tmp_path / 'data' / 'span-1', tmp_path / 'data' / 'batch-two')
+  with pytest.raises(DataError, match='not a span folder'):
+    spans.list_spans(root)
+  os.makedirs(tmp_path / 'empty')
+  with pytest.raises(DataError, match='no train-images.* and no span-<number> folder'):
+    spans.list_spans(str(tmp_path / 'empty'))
+
+
+def test_add_span_validates_everything_before_writing(tmp_path, mnist_arrays):
+  root = _batch(tmp_path / 'data', mnist_arrays, 0, 100, with_test=True)
+  bad = tmp_path / 'bad'
+  _batch(bad, mnist_arrays, 100, 100)
+  images, labels = mnist_arrays['train']
+  idx_files.write(bad / 'train-labels-idx1-ubyte', idx_files.label_bytes(labels[:100])[:-10])
+  with pytest.raises(DataError, match='truncated'):
+    spans.add_span(str(bad), root)
+  assert sorted(os.listdir(root)) == sorted(os.listdir(tmp_path / 'data'))
+  assert [s.number for s in spans.list_spans(root)] == [1]
+  good = _batch(tmp_path / 'good', mnist_arrays, 100, 100)
+  added = spans.add_span(good, root)
+  assert added.number == 2 and os.path.basename(added.folder) == 'span-2'
+  assert not [n for n in os.listdir(root) if n.startswith('.')]
+
+
+def test_a_run_reading_while_a_span_is_added_sees_all_of_it_or_none(tmp_path, mnist_arrays):
+  """Scenario 5: spans are added over and over while a reader lists and reads them."""
+  root = _batch(tmp_path / 'data', mnist_arrays, 0, 50, with_test=True)
+  source = _batch(tmp_path / 'batch', mnist_arrays, 0, 3000)
+  stop = threading.Event()
+  def add_spans():
+    for _ in range(6):
+      spans.add_span(source, root)
+    stop.set()
+  writer = threading.Thread(target=add_spans)
+  writer.start()
+  reads = 0
+  while not stop.is_set() or reads == 0:
+    for span in spans.list_spans(root)[1:]:
+      _, labels = idx.read_arrays(*span.train_pair())
+      assert len(labels) == 3000, f'span {span.number} read partly'
+    reads += 1
+  writer.join()
+  assert [s.number for s in spans.list_spans(root)] == list(range(1, 8))
+  assert reads > 1

@@ -1,0 +1,134 @@
+"""Continuous retraining, through the command line, on small spans of real digits.
+
+One data root grows span by span, as new batches would arrive: each run reads the
+newest span, DataGate compares it with the span before, and the Evaluator
+compares the new model with the one being served.
+"""
+
+import filecmp
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from pipeline import cli
+from tests import idx_files
+from tests.pipeline.test_local_run import QUICK
+from tests.pipeline.test_local_run import component_states
+from tests.pipeline.test_local_run import run_cli
+from tests.pipeline.test_local_run import served_versions
+
+
+@pytest.fixture(scope='module')
+def world(tmp_path_factory, mnist_arrays):
+  """Batches of real digits: span 1, then candidates for spans 2 and 3."""
+  base = tmp_path_factory.mktemp('retraining')
+  images, labels = idx_files.read_split('train', 9000)
+  # 3,000 digits: about 150 steps in two epochs, enough for batch norm to settle.
+  idx_files.write_data_root(base / 'data', {'train': (images[:3000], labels[:3000]),
+                                            'eval': mnist_arrays['eval']})
+  shuffled = labels[3000:6000].copy()
+  rng = np.random.default_rng(7)
+  picked = rng.choice(len(shuffled), int(0.3 * len(shuffled)), replace=False)
+  shuffled[picked] = rng.permutation(shuffled[picked])
+  idx_files.write_data_root(base / 'shuffled', {'train': (images[3000:6000], shuffled)})
+  three = np.isin(labels[3000:], [0, 1, 2])
+  idx_files.write_data_root(base / 'three', {'train': (images[3000:][three],
+                                                        labels[3000:][three])})
+  idx_files.write_data_root(base / 'good', {'train': (images[3000:], labels[3000:])})
+  return {'base': base, 'data': base / 'data', 'outputs': base / 'outputs'}
+
+
+def _add_span(folder, data_root):
+  assert cli.main(['add-span', str(folder), '--data-root', str(data_root)]) == cli.EXIT_OK
+
+
+def test_1_span_1_is_pushed_as_v1(world):
+  result = run_cli(world['data'], world['outputs'], *QUICK)
+  assert result.returncode == 0
+  assert 'train spans:   1' in result.stdout
+  world['v1'] = served_versions(world['outputs'])
+  assert len(world['v1']) == 1
+
+
+def test_2_labels_shuffled_in_30_percent_of_span_2_are_not_served(world):
+  _add_span(world['base'] / 'shuffled', world['data'])
+  result = run_cli(world['data'], world['outputs'], *QUICK)
+  # Shuffling keeps the labels' overall distribution, so the drift check passes it
+  # by design; the gate stops it: worse than the served model on the fixed test set.
+  assert result.returncode == cli.EXIT_NOT_BLESSED
+  assert 'train spans:   2' in result.stdout and 'served model:' in result.stdout
+  assert served_versions(world['outputs']) == world['v1']
+
+
+def test_3_a_span_of_three_digits_is_stopped_before_training(world):
+  data = world['base'] / 'data-three'
+  shutil.copytree(world['base'] / 'data', data, ignore=shutil.ignore_patterns('span-*'))
+  _add_span(world['base'] / 'three', data)
+  result = run_cli(data, world['outputs'], *QUICK)
+  assert result.returncode == cli.EXIT_BAD_DATA
+  assert 'drifted from the previous run' in result.stdout
+  assert 'label: The Linfty distance' in result.stdout
+  states = component_states(result.stdout)
+  assert states['DataGate'] == 'FAILED' and 'Trainer' not in states
+  assert served_versions(world['outputs']) == world['v1']
+
+
+def test_4_a_good_span_3_is_compared_with_v1_and_pushed_only_if_not_worse(world, capsys):
+  _add_span(world['base'] / 'good', world['data'])
+  result = run_cli(world['data'], world['outputs'], *QUICK)
+  assert 'train spans:   3' in result.stdout
+  candidate, served, worst_digit = _accuracies(result.stdout)
+  # Two epochs on a few thousand digits vary by several points from run to run,
+  # so either outcome can happen; the gate (QUICK: >= 0.8, each digit >= 0.5,
+  # not below the served model) must match it.
+  passes = candidate >= served and candidate >= 0.8 and worst_digit >= 0.5
+  assert result.returncode == (cli.EXIT_OK if passes else cli.EXIT_NOT_BLESSED)
+  if result.returncode == cli.EXIT_NOT_BLESSED:
+    assert served_versions(world['outputs']) == world['v1']
+    # A looser gate lets it through: only the Evaluator and the Pusher run again.
+    result = run_cli(world['data'], world['outputs'], *QUICK, '--max-regression', '0.5',
+                     '--digit-accuracy-floor', '0.0', '--accuracy-threshold', '0.5')
+    assert result.returncode == cli.EXIT_OK
+    assert component_states(result.stdout)['Trainer'] == 'cached'
+  versions = served_versions(world['outputs'])
+  assert len(versions) == 2 and versions[0] == world['v1'][0]
+  world['v2'] = versions[1]
+  assert cli.main(['history', '--output-dir', str(world['outputs']),
+                   '--lineage', world['v2']]) == cli.EXIT_OK
+  lineage = capsys.readouterr().out
+  assert f'version {world["v2"]}: pushed' in lineage
+  assert os.path.join(str(world['data']), 'span-3', 'train-labels-idx1-ubyte.gz') in lineage
+  assert cli.main(['history', '--output-dir', str(world['outputs'])]) == cli.EXIT_OK
+  runs = capsys.readouterr().out.splitlines()[1:]
+  assert [line.split()[2] for line in runs][:4] == ['1', '2', '2', '3']
+  assert runs[0].endswith(world['v1'][0]) and runs[-1].endswith(world['v2'])
+  assert 'stopped' in runs[2]
+
+
+def _accuracies(stdout: str):
+  """(candidate, served, worst digit) from the summary's accuracy lines."""
+  lines = stdout.splitlines()
+  overall = next(l for l in lines if l.startswith('test accuracy:'))
+  words = overall.replace('(', ' ').replace(')', ' ').split()
+  digits = next(l for l in lines if l.startswith('per digit:')).split()[3::2]
+  return float(words[2]), float(words[-1]), min(float(d) for d in digits)
+
+
+def test_6_rollback_serves_v1_again(world, capsys):
+  v1, v2 = world['v1'][0], world['v2']
+  assert cli.main(['rollback', v1, '--output-dir', str(world['outputs'])]) == cli.EXIT_OK
+  versions = served_versions(world['outputs'])
+  assert versions[:2] == [v1, v2] and len(versions) == 3
+  serving = os.path.join(world['outputs'], 'serving')
+  comparison = filecmp.dircmp(os.path.join(serving, v1), os.path.join(serving, versions[2]))
+  assert not comparison.diff_files and not comparison.left_only
+  assert filecmp.cmp(os.path.join(serving, v1, 'variables', 'variables.data-00000-of-00001'),
+                     os.path.join(serving, versions[2], 'variables', 'variables.data-00000-of-00001'),
+                     shallow=False)
+  capsys.readouterr()
+  assert cli.main(['history', '--output-dir', str(world['outputs']),
+                   '--lineage', versions[2]]) == cli.EXIT_OK
+  assert f'is a rollback copy of version {v1}' in capsys.readouterr().out
+  assert cli.main(['rollback', '12345', '--output-dir', str(world['outputs'])]) == cli.EXIT_FAILED
