@@ -81,6 +81,10 @@ def test_runtime_paths_are_gs_and_nothing_points_at_this_machine(compiled):
   push = json.loads(constant('Pusher', 'push_destination'))
   assert push['filesystem']['base_directory'] == OUTPUT_DIR + '/serving'
   assert constant('ImportSchemaGen', 'schema_file') == compiler.IMAGE_SCHEMA_FILE
+  # Retraining's settings travel with the spec: the span window and the drift thresholds.
+  assert constant('IdxExampleGen', 'span_window') == 1
+  assert constant('DataGate', 'label_drift') == configs.PipelineConfig.label_drift
+  assert constant('DataGate', 'pixel_drift') == configs.PipelineConfig.pixel_drift
   with open(package) as f:
     text = f.read()
   assert configs.SCHEMA_PATH.rsplit('/pipeline/', 1)[0] not in text

@@ -2,7 +2,8 @@
 
 One data root grows span by span, as new batches would arrive: each run reads the
 newest span, DataGate compares it with the span before, and the Evaluator
-compares the new model with the one being served.
+compares the new model with the one being served. Span 1 is the small slice of
+the shared first run (tests/pipeline/conftest.py), which served it as version 1.
 """
 
 import filecmp
@@ -14,30 +15,30 @@ import pytest
 
 from pipeline import cli
 from tests import idx_files
-from tests.pipeline.test_local_run import QUICK
-from tests.pipeline.test_local_run import component_states
-from tests.pipeline.test_local_run import run_cli
-from tests.pipeline.test_local_run import served_versions
+from tests.pipeline.cli_runs import QUICK
+from tests.pipeline.cli_runs import component_states
+from tests.pipeline.cli_runs import run_cli
+from tests.pipeline.cli_runs import served_versions
 
 
 @pytest.fixture(scope='module')
-def world(tmp_path_factory, mnist_arrays):
-  """Batches of real digits: span 1, then candidates for spans 2 and 3."""
+def world(tmp_path_factory, small_data_root, first_run):
+  """Span 1 (the first run's data, served as v1), then candidates for spans 2 and 3."""
   base = tmp_path_factory.mktemp('retraining')
-  images, labels = idx_files.read_split('train', 9000)
-  # 3,000 digits: about 150 steps in two epochs, enough for batch norm to settle.
-  idx_files.write_data_root(base / 'data', {'train': (images[:3000], labels[:3000]),
-                                            'eval': mnist_arrays['eval']})
-  shuffled = labels[3000:6000].copy()
+  shutil.copytree(small_data_root, base / 'data')
+  images, labels = idx_files.read_split('train', 11000)
+  shuffled = labels[5000:8000].copy()
   rng = np.random.default_rng(7)
   picked = rng.choice(len(shuffled), int(0.3 * len(shuffled)), replace=False)
   shuffled[picked] = rng.permutation(shuffled[picked])
-  idx_files.write_data_root(base / 'shuffled', {'train': (images[3000:6000], shuffled)})
-  three = np.isin(labels[3000:], [0, 1, 2])
-  idx_files.write_data_root(base / 'three', {'train': (images[3000:][three],
-                                                        labels[3000:][three])})
-  idx_files.write_data_root(base / 'good', {'train': (images[3000:], labels[3000:])})
-  return {'base': base, 'data': base / 'data', 'outputs': base / 'outputs'}
+  idx_files.write_data_root(base / 'shuffled', {'train': (images[5000:8000], shuffled)})
+  three = np.isin(labels[5000:], [0, 1, 2])
+  idx_files.write_data_root(base / 'three', {'train': (images[5000:][three],
+                                                        labels[5000:][three])})
+  idx_files.write_data_root(base / 'good', {'train': (images[5000:], labels[5000:])})
+  output_dir, first_result = first_run
+  return {'base': base, 'data': base / 'data', 'outputs': output_dir,
+          'first_result': first_result, 'v1': served_versions(output_dir)[:1]}
 
 
 def _add_span(folder, data_root):
@@ -45,10 +46,8 @@ def _add_span(folder, data_root):
 
 
 def test_1_span_1_is_pushed_as_v1(world):
-  result = run_cli(world['data'], world['outputs'], *QUICK)
-  assert result.returncode == 0
-  assert 'train spans:   1' in result.stdout
-  world['v1'] = served_versions(world['outputs'])
+  assert world['first_result'].returncode == 0
+  assert 'train spans:   1' in world['first_result'].stdout
   assert len(world['v1']) == 1
 
 
@@ -102,9 +101,10 @@ def test_4_a_good_span_3_is_compared_with_v1_and_pushed_only_if_not_worse(world,
   assert os.path.join(str(world['data']), 'span-3', 'train-labels-idx1-ubyte.gz') in lineage
   assert cli.main(['history', '--output-dir', str(world['outputs'])]) == cli.EXIT_OK
   runs = capsys.readouterr().out.splitlines()[1:]
-  assert [line.split()[2] for line in runs][:4] == ['1', '2', '2', '3']
+  spans = [line.split()[2] for line in runs]
+  assert spans[-3:] == ['2', '2', '3'] or spans[-4:] == ['2', '2', '3', '3']
   assert runs[0].endswith(world['v1'][0]) and runs[-1].endswith(world['v2'])
-  assert 'stopped' in runs[2]
+  assert any('stopped' in line for line in runs)
 
 
 def _accuracies(stdout: str):

@@ -1,0 +1,32 @@
+"""Runs `mnist-pipeline run` in a subprocess and reads what it printed and pushed."""
+
+import os
+import subprocess
+import sys
+
+# Two epochs on 5,000 digits reach about 95%: enough to check a model that works.
+QUICK = ('--epochs', '2', '--seed', '7', '--accuracy-threshold', '0.8',
+         '--digit-accuracy-floor', '0.5')
+
+
+def run_cli(data_root, output_dir, *flags) -> subprocess.CompletedProcess:
+  result = subprocess.run(
+      [sys.executable, '-m', 'pipeline.cli', 'run', '--data-root', str(data_root),
+       '--output-dir', str(output_dir), *flags],
+      capture_output=True, text=True, timeout=1800, check=False)
+  print(result.stdout, result.stderr)  # Shown by pytest when a test fails.
+  return result
+
+
+def served_versions(output_dir):
+  serving = os.path.join(output_dir, 'serving')
+  return sorted(os.listdir(serving)) if os.path.isdir(serving) else []
+
+
+def component_states(stdout: str) -> dict:
+  states = {}
+  for line in stdout.splitlines():
+    words = line.split()
+    if len(words) == 3 and words[1] in ('ran', 'cached', 'FAILED'):
+      states[words[0]] = words[1]
+  return states
