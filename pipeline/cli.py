@@ -8,8 +8,9 @@
   kubeflow run         compile, upload as a new pipeline version, start one run
   kubeflow schedule    compile, upload, and create the recurring run that retrains
 
-Exit status of run: 0 a model was pushed (or the pushed one is current), 3 the
-model was not blessed, 2 bad input data, 1 any other failure.
+Exit status of run: 0 a model was pushed, or nothing changed since an earlier run
+(all cached: a scheduled run without new data), 3 the model was not blessed, 2 bad
+input data (or drift), 1 any other failure.
 """
 
 import argparse
@@ -192,7 +193,9 @@ def _run(config: configs.PipelineConfig) -> int:
     terminal.write(f'error: the run failed: {type(failure).__name__}: {failure}\n'
                    f'The traceback is in {log_path}. Nothing was pushed.\n')
     return EXIT_FAILED
-  return EXIT_PUSHED if report.pushed_to else EXIT_NOT_BLESSED
+  if report.pushed_to or report.all_cached():
+    return EXIT_PUSHED  # Pushed now, or nothing changed since an earlier run decided.
+  return EXIT_NOT_BLESSED
 
 
 def _find_data_error(error: BaseException):

@@ -39,6 +39,10 @@ class Report:
   train_spans: List[int] = dataclasses.field(default_factory=list)
   data_error: Optional[str] = None  # Why the run stopped before training, if it did.
 
+  def all_cached(self) -> bool:
+    """Nothing ran: no new data, code or settings since an earlier run."""
+    return bool(self.components) and all(s == 'cached' for _, s, _ in self.components)
+
 
 def read(config: configs.PipelineConfig, started_at: float, wall_seconds: float) -> Report:
   """This run's components (cached or run, seconds), accuracy, blessing and push.
@@ -156,6 +160,9 @@ def format_report(report: Report) -> str:
     lines.append(f'blessed:       {"yes" if report.blessed else "no"} (gate: {report.gate})')
   lines.append(f'pushed to:     {report.pushed_to or "nothing pushed"}')
   states = {name: status for name, status, _ in report.components}
-  if report.pushed_to and states.get('Pusher') == 'cached':
+  if report.all_cached():
+    lines.append('nothing changed since an earlier run (every component cached): '
+                 'nothing new pushed, the served model stays')
+  elif report.pushed_to and states.get('Pusher') == 'cached':
     lines.append('               (by an earlier run: nothing changed, nothing new pushed)')
   return '\n'.join(lines) + '\n'
