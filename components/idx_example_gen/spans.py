@@ -7,7 +7,9 @@ batch to it makes span-2/ beside them.
 
 A span appears whole or not at all: add_span validates the new files, copies
 them under a hidden name, then renames the folder into place. Listing ignores
-hidden names, so a run never sees a half-copied span.
+hidden names, so a run never sees a half-copied span. Object stores (gs://)
+have no atomic rename: there add_span writes a SPAN_COMPLETE file after the IDX
+files, and listing skips span folders without one.
 """
 
 import dataclasses
@@ -22,6 +24,7 @@ from components.idx_example_gen import idx
 
 _SPAN_NAME = re.compile(r'span-([1-9][0-9]*)')
 _INCOMING_PREFIX = '.incoming-'
+COMPLETE_MARKER = 'SPAN_COMPLETE'  # Written last into a span on an object store.
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +57,8 @@ def list_spans(data_root: str) -> List[Span]:
       raise DataError(os.path.join(data_root, name),
                       'not a span folder: span folders are named span-<number>')
     number = int(match.group(1))
+    if '://' in data_root and COMPLETE_MARKER not in idx.list_names(os.path.join(data_root, name)):
+      continue  # Still being copied in.
     if number in spans:
       raise DataError(os.path.join(data_root, name),
                       f'span {number} is both this folder and the IDX files beside it')
@@ -80,31 +85,41 @@ def describe(number: Optional[int], pair: Tuple[str, str]) -> Dict:
 def add_span(source: str, data_root: str) -> Span:
   """Validates the IDX files in `source`, then adds them to data_root as the next span.
 
-  Every file is read through the checks ingestion makes, before anything is
-  written. Local data roots only: an object store has no atomic folder rename.
+  Every file is read through the checks ingestion makes before anything is written.
   """
-  if '://' in data_root:
-    raise DataError(data_root, 'add-span writes local data roots only (no atomic rename on '
-                    'object stores); copy the span to a local root first, or upload it '
-                    'under a hidden name and move it as one step')
   pairs = [pair for pair in (idx.find_pair(source, 'train'), idx.find_pair(source, 't10k'))
            if pair is not None]
-  if not pairs or idx.find_pair(source, 'train') is None:
+  if idx.find_pair(source, 'train') is None:
     raise DataError(source, 'no train-images-idx3-ubyte[.gz] / train-labels-idx1-ubyte[.gz] pair')
   for images, labels in pairs:
     for _ in idx.read_pairs(images, labels):
       pass
-  existing = list_spans(data_root) if os.path.isdir(data_root) and os.listdir(data_root) else []
+  existing = list_spans(data_root) if idx.is_folder(data_root) and idx.list_names(data_root) else []
   number = existing[-1].number + 1 if existing else 1
   final = os.path.join(data_root, f'span-{number}')
+  files = [path for pair in pairs for path in pair]
+  if '://' in data_root:
+    _add_to_object_store(files, final)
+    return Span(number, final)
   incoming = os.path.join(data_root, f'{_INCOMING_PREFIX}span-{number}-{os.getpid()}')
   os.makedirs(incoming)
-  for pair in pairs:
-    for path in pair:
-      shutil.copy2(path, incoming)
+  for path in files:
+    shutil.copy2(path, incoming)
   try:
     os.rename(incoming, final)  # Fails if another add took this number meanwhile.
   except OSError as e:
     shutil.rmtree(incoming, ignore_errors=True)
     raise DataError(final, f'could not be added ({e.strerror or e}); try again') from e
   return Span(number, final)
+
+
+def _add_to_object_store(files: List[str], final: str) -> None:
+  """Copies the files into `final`, then the marker that makes the span visible."""
+  from tfx.dsl.io import fileio  # pylint: disable=g-import-not-at-top
+  if fileio.exists(final):
+    raise DataError(final, 'already exists: another span was added meanwhile; try again')
+  fileio.makedirs(final)
+  for path in files:
+    fileio.copy(path, os.path.join(final, os.path.basename(path)))
+  with fileio.open(os.path.join(final, COMPLETE_MARKER), 'w') as f:
+    f.write('complete\n')

@@ -81,3 +81,21 @@ def test_a_run_reading_while_a_span_is_added_sees_all_of_it_or_none(tmp_path, mn
   writer.join()
   assert [s.number for s in spans.list_spans(root)] == list(range(1, 8))
   assert reads > 1
+
+
+def test_on_an_object_store_a_span_is_listed_once_its_marker_is_written(tmp_path, mnist_arrays):
+  """gs:// has no atomic rename; TensorFlow's in-memory ram:// filesystem stands in for it."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  local = _batch(tmp_path / 'data', mnist_arrays, 0, 100, with_test=True)
+  remote = 'ram://spans-test/data'
+  for name in os.listdir(local):
+    tf.io.gfile.copy(os.path.join(local, name), f'{remote}/{name}', overwrite=True)
+  added = spans.add_span(_batch(tmp_path / 'batch', mnist_arrays, 100, 100), remote)
+  assert added.number == 2
+  assert tf.io.gfile.exists(f'{remote}/span-2/{spans.COMPLETE_MARKER}')
+  tf.io.gfile.makedirs(f'{remote}/span-3')  # Being copied: no marker yet.
+  tf.io.gfile.copy(os.path.join(local, 'train-labels-idx1-ubyte.gz'),
+                   f'{remote}/span-3/train-labels-idx1-ubyte.gz')
+  assert [s.number for s in spans.list_spans(remote)] == [1, 2]
+  _, labels = idx.read_arrays(*spans.list_spans(remote)[1].train_pair())
+  assert len(labels) == 100
