@@ -25,8 +25,10 @@ def runs(config: configs.PipelineConfig) -> str:
     report = summary.read_run(store, run, summary.Report(wall_seconds=0))
     worst = (min(report.digit_accuracy.items(), key=lambda item: item[1])
              if report.digit_accuracy else None)
-    blessed = {None: report.data_error and 'stopped' or '-', True: 'yes', False: 'no'}[
-        report.blessed]
+    if report.blessed is None:
+      blessed = 'stopped' if report.data_error else '-'
+    else:
+      blessed = 'yes' if report.blessed else 'no'
     lines.append(
         f'{_time(report.started):<20}{",".join(map(str, report.train_spans)) or "-":<9}'
         f'{_number(report.overall_accuracy):>9}'
