@@ -46,8 +46,8 @@ def publish(model_dir: str, serving_dir: str, note: Optional[Dict[str, str]] = N
   version = str(max(int(time.time()), int(latest or 0) + 1))
   final = os.path.join(serving_dir, version)
   if '://' in serving_dir:
-    _write_notes(final, note)
     _copy_graph_last(model_dir, final)
+    _write_notes(final, note)  # After the copy, which may hold an older note.
     return version
   incoming = os.path.join(serving_dir, f'{_INCOMING_PREFIX}{version}')
   if fileio.exists(incoming):
