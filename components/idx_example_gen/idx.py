@@ -51,22 +51,23 @@ def list_names(folder: str) -> List[str]:
   """The names in a folder, local or remote; a DataError if it is not a folder."""
   if not is_folder(folder):
     raise DataError(folder, 'does not exist or is not a folder')
-  if _is_local(folder):
+  if is_local(folder):
     return os.listdir(folder)
   return [name.rstrip('/') for name in _fileio().listdir(folder)]
 
 
 def is_folder(path: str) -> bool:
-  return os.path.isdir(path) if _is_local(path) else _fileio().isdir(path)
+  return os.path.isdir(path) if is_local(path) else _fileio().isdir(path)
 
 
 def open_binary(path: str) -> BinaryIO:
-  if _is_local(path):
+  if is_local(path):
     return open(path, 'rb')  # pylint: disable=consider-using-with
   return _fileio().open(path, 'rb')
 
 
-def _is_local(path: str) -> bool:
+def is_local(path: str) -> bool:
+  """A path without a scheme (gs://, ram://): read with the standard library."""
   return '://' not in path
 
 

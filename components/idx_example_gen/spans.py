@@ -57,7 +57,7 @@ def list_spans(data_root: str) -> List[Span]:
       raise DataError(os.path.join(data_root, name),
                       'not a span folder: span folders are named span-<number>')
     number = int(match.group(1))
-    if '://' in data_root and COMPLETE_MARKER not in idx.list_names(os.path.join(data_root, name)):
+    if not idx.is_local(data_root) and COMPLETE_MARKER not in idx.list_names(os.path.join(data_root, name)):
       continue  # Still being copied in.
     if number in spans:
       raise DataError(os.path.join(data_root, name),
@@ -87,10 +87,10 @@ def add_span(source: str, data_root: str) -> Span:
 
   Every file is read through the checks ingestion makes before anything is written.
   """
-  pairs = [pair for pair in (idx.find_pair(source, 'train'), idx.find_pair(source, 't10k'))
-           if pair is not None]
-  if idx.find_pair(source, 'train') is None:
+  train = idx.find_pair(source, 'train')
+  if train is None:
     raise DataError(source, 'no train-images-idx3-ubyte[.gz] / train-labels-idx1-ubyte[.gz] pair')
+  pairs = [pair for pair in (train, idx.find_pair(source, 't10k')) if pair is not None]
   for images, labels in pairs:
     for _ in idx.read_pairs(images, labels):
       pass
@@ -98,7 +98,7 @@ def add_span(source: str, data_root: str) -> Span:
   number = existing[-1].number + 1 if existing else 1
   final = os.path.join(data_root, f'span-{number}')
   files = [path for pair in pairs for path in pair]
-  if '://' in data_root:
+  if not idx.is_local(data_root):
     _add_to_object_store(files, final)
     return Span(number, final)
   incoming = os.path.join(data_root, f'{_INCOMING_PREFIX}span-{number}-{os.getpid()}')
