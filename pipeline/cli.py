@@ -4,7 +4,7 @@
   add-span FOLDER      validate a new batch of IDX files and add it as the next span
   history              past runs; --lineage VERSION: where a pushed version came from
   rollback VERSION     serve an earlier version again
-  predict FILE...      the digit in each image (PNG, JPEG, or a folder of them), by the newest pushed model
+  predict FILE...      the digit in PNG or JPEG images (files or folders), by the newest model
   kubeflow compile     the Kubeflow Pipelines spec (KubeflowV2DagRunner), see kubeflow/README.md
   kubeflow run         compile, upload as a new pipeline version, start one run
   kubeflow schedule    compile, upload, and create the recurring run that retrains
@@ -50,8 +50,9 @@ def main(argv: Optional[List[str]] = None) -> int:
   rollback_parser.add_argument('--output-dir', default=configs.PipelineConfig.output_dir)
   predict_parser = commands.add_parser(
       'predict', help='the digit in each image file, by the newest pushed model')
-  predict_parser.add_argument('files', nargs='+', metavar='FILE',
-                              help='PNG or JPEG files of one handwritten digit each, or folders of them')
+  predict_parser.add_argument(
+      'files', nargs='+', metavar='FILE',
+      help='PNG or JPEG files of one handwritten digit each, or folders of them')
   predict_parser.add_argument('--output-dir', default=configs.PipelineConfig.output_dir)
   predict_parser.add_argument('--json', action='store_true',
                               help='print JSON (file, digit, probability, all ten probabilities)')

@@ -111,14 +111,15 @@ def _training(history: Dict[str, List[float]]) -> List[str]:
     return parts + ['<p class="muted">No per-epoch history: this model was trained by a '
                     'Trainer that did not write history.json.</p>', '</section>']
   parts.append('<div class="grid">')
-  parts.append(_figure('loss', figures.curve(history, 'loss', 'loss (cross-entropy)'),
-                       'Loss per epoch, on the training and the evaluation data.'))
-  parts.append(_figure('accuracy', figures.curve(history, 'accuracy', 'accuracy'),
-                       'Accuracy per epoch, on the training and the evaluation data.'))
+  for name, title in (('loss', 'loss (cross-entropy)'), ('accuracy', 'accuracy')):
+    if name in history:
+      parts.append(_figure(name, figures.curve(history, name, title),
+                           f'{title.capitalize()} per epoch, on the training and the '
+                           'evaluation data.'))
   if 'lr' in history:
     parts.append(_figure('learning-rate', figures.learning_rate(history['lr']),
                          f'The learning-rate schedule: {training.INITIAL_LEARNING_RATE:g} '
-                         f'&times; {training.DECAY_PER_EPOCH:g}<sup>epoch</sup>.'))
+                         f'&times; {training.DECAY_PER_EPOCH:g}<sup>epoch &minus; 1</sup>.'))
   return parts + ['</div>', '</section>']
 
 
