@@ -35,7 +35,7 @@ def test_both_signatures_answer_real_test_digits(first_run, mnist_arrays):
   images, labels = mnist_arrays['eval']
   images, labels = images[:300], labels[:300]
 
-  serialized = [records.to_example(image, 0).SerializeToString() for image in images]
+  serialized = records.to_examples(images, np.zeros(len(images), np.int64))
   by_example = model.signatures['serving_default'](examples=tf.constant(serialized))
   by_pixels = model.signatures['serving_pixels'](
       pixels=tf.constant(images.reshape(-1, 28, 28), tf.float32))
