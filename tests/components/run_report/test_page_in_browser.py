@@ -5,7 +5,7 @@ resource that failed to load and, once the page has loaded, the size of each
 figure on the page; Chromium's --dump-dom hands the record back. A phone's
 width is a frame of that width around the page, since headless Chromium's
 window is never narrower than 500 px. No Python dependency: the Chromium command
-line only (Debian's `chromium`, which .ci/run installs). Without it the test
+line only (Debian's `chromium`, which bin/test installs when it can). Without it the test
 fails, saying how to install it.
 """
 
@@ -50,7 +50,7 @@ def _chromium() -> str:
   found = shutil.which('chromium') or shutil.which('chromium-browser')
   if found is None:
     pytest.fail('headless Chromium is needed for this test and was not found: '
-                'apt-get install -y chromium (as .ci/run does)')
+                'apt-get install -y chromium (bin/test does so when run as root)')
   return found
 
 
