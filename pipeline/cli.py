@@ -4,6 +4,7 @@
   add-span FOLDER      validate a new batch of IDX files and add it as the next span
   history              past runs; --lineage VERSION: where a pushed version came from
   rollback VERSION     serve an earlier version again
+  predict FILE...      the digit in PNG or JPEG images (files or folders), by the newest model
   kubeflow compile     the Kubeflow Pipelines spec (KubeflowV2DagRunner), see kubeflow/README.md
   kubeflow run         compile, upload as a new pipeline version, start one run
   kubeflow schedule    compile, upload, and create the recurring run that retrains
@@ -47,6 +48,14 @@ def main(argv: Optional[List[str]] = None) -> int:
   rollback_parser = commands.add_parser('rollback', help='serve an earlier version again')
   rollback_parser.add_argument('version', help='the version to serve (see history)')
   rollback_parser.add_argument('--output-dir', default=configs.PipelineConfig.output_dir)
+  predict_parser = commands.add_parser(
+      'predict', help='the digit in each image file, by the newest pushed model')
+  predict_parser.add_argument(
+      'files', nargs='+', metavar='FILE',
+      help='PNG or JPEG files of one handwritten digit each, or folders of them')
+  predict_parser.add_argument('--output-dir', default=configs.PipelineConfig.output_dir)
+  predict_parser.add_argument('--json', action='store_true',
+                              help='print JSON (file, digit, probability, all ten probabilities)')
   kubeflow_parser = commands.add_parser('kubeflow', help='compile, run or schedule on Kubeflow')
   kubeflow_commands = kubeflow_parser.add_subparsers(dest='kubeflow_command', required=True)
   for name, help_text in (('compile', 'write the pipeline spec'),
@@ -103,7 +112,7 @@ def _add_backend_flags(parser: argparse.ArgumentParser, schedule: bool) -> None:
 
 
 def _manage(args: argparse.Namespace) -> int:
-  """add-span, history, rollback: each ends with one line on failure, no traceback."""
+  """add-span, history, rollback, predict: each ends with one line on failure, no traceback."""
   from components.errors import DataError  # pylint: disable=g-import-not-at-top
   try:
     if args.command == 'add-span':
@@ -117,6 +126,12 @@ def _manage(args: argparse.Namespace) -> int:
     if args.command == 'history':
       from pipeline import history  # pylint: disable=g-import-not-at-top
       print(history.lineage(config, args.lineage) if args.lineage else history.runs(config),
+            end='')
+      return EXIT_OK
+    if args.command == 'predict':
+      from pipeline import predict  # pylint: disable=g-import-not-at-top
+      model_dir, predictions = predict.predict(args.files, config.serving_dir)
+      print((predict.format_json if args.json else predict.format_lines)(predictions, model_dir),
             end='')
       return EXIT_OK
     from components import serving_dir  # pylint: disable=g-import-not-at-top

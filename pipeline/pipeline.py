@@ -19,6 +19,7 @@ from components.atomic_pusher import AtomicPusher
 from components.data_gate import DataGate
 from components.gated_evaluator import GatedEvaluator
 from components.idx_example_gen.component import IdxExampleGen
+from components.run_report.component import RunReport
 from components.served_model import ServedModel
 from pipeline import configs
 from pipeline import gate
@@ -107,11 +108,27 @@ def create_pipeline(
           filesystem=pusher_pb2.PushDestination.Filesystem(
               base_directory=config.serving_dir))).with_id('Pusher')
 
+  # Last: one HTML page of what the run did (curves, confusion, mistakes, data,
+  # verdict), an artifact so that Kubeflow runs have it too.
+  run_report = RunReport(
+      model=trainer.outputs['model'],
+      model_run=trainer.outputs['model_run'],
+      examples=example_gen.outputs['examples'],
+      statistics=statistics_gen.outputs['statistics'],
+      anomalies=data_gate.outputs['anomalies'],
+      baseline=served_model.outputs['baseline'],
+      evaluation=evaluator.outputs['evaluation'],
+      blessing=evaluator.outputs['blessing'],
+      pushed_model=pusher.outputs['pushed_model'],
+      accuracy_threshold=config.accuracy_threshold,
+      digit_accuracy_floor=config.digit_accuracy_floor,
+      max_regression=config.max_regression).with_id('RunReport')
+
   return tfx_pipeline.Pipeline(
       pipeline_name=configs.PIPELINE_NAME,
       pipeline_root=config.pipeline_root,
       components=[example_gen, statistics_gen, schema_gen, data_gate, transform,
-                  trainer, served_model, evaluator, pusher],
+                  trainer, served_model, evaluator, pusher, run_report],
       enable_cache=enable_cache,
       metadata_connection_config=metadata_connection_config,
       beam_pipeline_args=config.beam_pipeline_args)

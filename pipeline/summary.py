@@ -38,6 +38,7 @@ class Report:
   started: float = 0.0  # Unix seconds.
   train_spans: List[int] = dataclasses.field(default_factory=list)
   data_error: Optional[str] = None  # Why the run stopped before training, if it did.
+  report_page: Optional[str] = None  # RunReport's index.html.
 
   def all_cached(self) -> bool:
     """Nothing ran: no new data, code or settings since an earlier run."""
@@ -107,6 +108,8 @@ def read_run(store, run: metadata_store_pb2.Context, report: Report) -> Report:
       if pushed['pushed'].int_value == 1:
         report.pushed_to = pushed['pushed_destination'].string_value
         report.pushed_version = pushed['pushed_version'].string_value
+    if node == 'RunReport' and 'report' in outputs:
+      report.report_page = outputs['report'].custom_properties['page_path'].string_value
   return report
 
 
@@ -159,6 +162,8 @@ def format_report(report: Report) -> str:
   if report.blessed is not None:
     lines.append(f'blessed:       {"yes" if report.blessed else "no"} (gate: {report.gate})')
   lines.append(f'pushed to:     {report.pushed_to or "nothing pushed"}')
+  if report.report_page:
+    lines.append(f'run report:    {report.report_page}')
   states = {name: status for name, status, _ in report.components}
   if report.all_cached():
     lines.append('nothing changed since an earlier run (every component cached): '

@@ -1,5 +1,8 @@
 """run_fn: what the TFX Trainer calls. Reads, trains under a distribution strategy, exports."""
 
+import json
+import os
+
 import tensorflow as tf
 import tensorflow_transform as tft
 from absl import logging
@@ -9,6 +12,9 @@ from trainer_module import inputs
 from trainer_module import model as model_lib
 from trainer_module import signatures
 from trainer_module import training
+
+# In the model_run folder, beside TensorBoard's logs: the run report draws the curves from it.
+HISTORY_FILE = 'history.json'
 
 
 def run_fn(fn_args: FnArgs) -> None:
@@ -35,7 +41,7 @@ def run_fn(fn_args: FnArgs) -> None:
   with strategy.scope():
     model = model_lib.build_model()
     model_lib.compile_model(model, training.learning_rate(0))
-  model.fit(
+  history = model.fit(
       train,
       epochs=epochs,
       validation_data=evaluation,
@@ -45,7 +51,15 @@ def run_fn(fn_args: FnArgs) -> None:
           tf.keras.callbacks.LambdaCallback(on_epoch_end=_log_epoch),
           tf.keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir),
       ])
+  write_history(history.history, fn_args.model_run_dir)
   signatures.export_serving_model(model, tf_transform_output, fn_args.serving_model_dir)
+
+
+def write_history(history: dict, model_run_dir: str) -> None:
+  """Per-epoch loss, accuracy (train and val_) and learning rate (lr), for the run report."""
+  tf.io.gfile.makedirs(model_run_dir)
+  with tf.io.gfile.GFile(os.path.join(model_run_dir, HISTORY_FILE), 'w') as f:
+    json.dump({name: [float(v) for v in values] for name, values in history.items()}, f)
 
 
 def _log_epoch(epoch: int, logs: dict) -> None:

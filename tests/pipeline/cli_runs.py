@@ -30,3 +30,9 @@ def component_states(stdout: str) -> dict:
     if len(words) == 3 and words[1] in ('ran', 'cached', 'FAILED'):
       states[words[0]] = words[1]
   return states
+
+
+def report_page(stdout: str) -> str:
+  """The run report's index.html, as the summary names it."""
+  return next(line.split(':', 1)[1].strip() for line in stdout.splitlines()
+              if line.startswith('run report:'))

@@ -11,6 +11,7 @@ import numpy as np
 from tests import idx_files
 from tests.pipeline.cli_runs import QUICK
 from tests.pipeline.cli_runs import component_states
+from tests.pipeline.cli_runs import report_page
 from tests.pipeline.cli_runs import run_cli
 from tests.pipeline.cli_runs import served_versions
 
@@ -23,7 +24,7 @@ def test_first_run_pushes_a_blessed_model(first_run):
   assert f'pushed to:     {output_dir}/serving/{versions[0]}' in result.stdout
   assert 'blessed:       yes' in result.stdout
   assert set(component_states(result.stdout).values()) == {'ran'}
-  assert len(component_states(result.stdout)) == 9
+  assert len(component_states(result.stdout)) == 10
 
 
 def test_both_signatures_answer_real_test_digits(first_run, mnist_arrays):
@@ -54,7 +55,7 @@ def test_second_run_with_nothing_changed_is_all_cached(first_run, small_data_roo
   result = run_cli(small_data_root, output_dir, *QUICK)
   assert result.returncode == 0
   states = component_states(result.stdout)
-  assert len(states) == 9 and set(states.values()) == {'cached'}
+  assert len(states) == 10 and set(states.values()) == {'cached'}
   assert 'nothing new pushed' in result.stdout
   assert len(served_versions(output_dir)) == 1
 
@@ -68,6 +69,9 @@ def test_a_stricter_gate_blesses_nothing(first_run, small_data_root):
   assert component_states(result.stdout)['Trainer'] == 'cached'
   assert component_states(result.stdout)['Evaluator'] == 'ran'
   assert len(served_versions(output_dir)) == 1
+  with open(report_page(result.stdout)) as f:  # A report whatever the verdict.
+    page = f.read()
+  assert 'not blessed' in page and 'Nothing was pushed' in page
 
 
 def test_malformed_data_stops_the_run_and_pushes_nothing(tmp_path, mnist_arrays):

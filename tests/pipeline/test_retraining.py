@@ -3,7 +3,7 @@
 One data root grows span by span, as new batches would arrive: each run reads the
 newest span, DataGate compares it with the span before, and the Evaluator
 compares the new model with the one being served. Span 1 is the small slice of
-the shared first run (tests/pipeline/conftest.py), which served it as version 1.
+the shared first run (tests/conftest.py), which served it as version 1.
 """
 
 import filecmp

@@ -1,0 +1,143 @@
+"""What the run did, read back from its artifacts into plain numbers for the page.
+
+One function per artifact; the page and the figures never see an artifact. The
+test digits' predictions are the candidate model's own, through the same
+signature TFMA called (serving_default), so the page's confusion matrix and
+misclassified digits count what the Evaluator's accuracy counts.
+"""
+
+import dataclasses
+import json
+import os
+from typing import Dict, List, Optional
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_model_analysis as tfma
+from tensorflow_metadata.proto.v0 import anomalies_pb2
+from tfx.components.example_validator import executor as validator_executor
+from tfx.components.statistics_gen import stats_artifact_utils
+from tfx.types import artifact_utils
+from tfx.utils import io_utils
+from tfx.utils import path_utils
+
+from trainer_module import features
+from trainer_module import signatures
+from trainer_module import trainer
+
+EVAL_SPLIT = 'eval'
+ACCURACY = 'sparse_categorical_accuracy'  # TFMA's name for the gate's metric.
+BATCH = 1000
+
+
+@dataclasses.dataclass
+class Evaluation:
+  """The Evaluator's figures for the candidate, and for the served model if there was one."""
+  accuracy: Optional[float] = None
+  digit_accuracy: Dict[int, float] = dataclasses.field(default_factory=dict)
+  baseline_accuracy: Optional[float] = None
+
+
+@dataclasses.dataclass
+class SplitData:
+  """One split's statistics, as StatisticsGen measured them."""
+  examples: int
+  per_digit: np.ndarray  # [10] counts.
+  pixel_mean: float
+  pixel_std: float
+  pixel_min: float
+  pixel_max: float
+  zero_share: float  # Of all pixel values.
+
+
+@dataclasses.dataclass
+class Predictions:
+  """Every test digit, its label and the candidate's digit."""
+  images: np.ndarray  # [N, 784] uint8.
+  labels: np.ndarray  # [N] int.
+  predicted: np.ndarray  # [N] int.
+
+  def confusion(self) -> np.ndarray:
+    matrix = np.zeros((features.NUM_CLASSES, features.NUM_CLASSES), np.int64)
+    np.add.at(matrix, (self.labels, self.predicted), 1)
+    return matrix
+
+  def wrong(self) -> np.ndarray:
+    return np.flatnonzero(self.labels != self.predicted)
+
+
+def history(model_run_uri: str) -> Dict[str, List[float]]:
+  """The Trainer's per-epoch history; empty if the model was trained without writing it."""
+  path = os.path.join(model_run_uri, trainer.HISTORY_FILE)
+  if not tf.io.gfile.exists(path):
+    return {}
+  with tf.io.gfile.GFile(path) as f:
+    return json.load(f)
+
+
+def evaluation(evaluation_uri: str) -> Evaluation:
+  """Overall and per-digit accuracy of the candidate; overall of the baseline."""
+  result = Evaluation()
+  for metrics in tfma.load_metrics(evaluation_uri):
+    keys = metrics.slice_key.single_slice_keys
+    for item in metrics.metric_keys_and_values:
+      if item.key.name != ACCURACY or item.key.is_diff:
+        continue
+      value = item.value.double_value.value
+      if item.key.model_name == 'baseline':
+        if not keys:
+          result.baseline_accuracy = value
+      elif not keys:
+        result.accuracy = value
+      elif keys[0].column == features.LABEL_KEY:
+        result.digit_accuracy[int(keys[0].int64_value)] = value
+  return result
+
+
+def statistics(statistics_artifact) -> Dict[str, SplitData]:
+  """Examples per split and per digit, and the pixel values' statistics."""
+  result = {}
+  for split in artifact_utils.decode_split_names(statistics_artifact.split_names):
+    dataset = stats_artifact_utils.load_statistics(
+        statistics_artifact, split).get_default_slice_or_die().proto()
+    by_name = {f.path.step[0]: f for f in dataset.features}
+    per_digit = np.zeros(features.NUM_CLASSES, np.int64)
+    for value in by_name[features.LABEL_KEY].string_stats.top_values:
+      per_digit[int(value.value)] = int(value.frequency)
+    pixels = by_name[features.PIXELS_KEY].num_stats
+    result[split] = SplitData(
+        examples=int(dataset.num_examples), per_digit=per_digit, pixel_mean=pixels.mean,
+        pixel_std=pixels.std_dev, pixel_min=pixels.min, pixel_max=pixels.max,
+        zero_share=pixels.num_zeros / max(1, pixels.common_stats.tot_num_values))
+  return result
+
+
+def anomalies(anomalies_artifact) -> Dict[str, List[str]]:
+  """Each split's anomalies against the schema, as DataGate found them (normally none)."""
+  result = {}
+  for split in artifact_utils.decode_split_names(anomalies_artifact.split_names):
+    path = os.path.join(anomalies_artifact.uri, f'Split-{split}',
+                        validator_executor.DEFAULT_FILE_NAME)
+    found = anomalies_pb2.Anomalies.FromString(io_utils.read_bytes_file(path))
+    result[split] = [f'{name}: {info.description}'
+                     for name, info in sorted(found.anomaly_info.items())]
+    if found.HasField('dataset_anomaly_info'):
+      result[split].append(f'dataset: {found.dataset_anomaly_info.description}')
+  return result
+
+
+def predictions(examples_uri: str, model_uri: str) -> Predictions:
+  """The candidate's digit for every example of the eval split."""
+  files = tf.io.gfile.glob(os.path.join(examples_uri, f'Split-{EVAL_SPLIT}', '*'))
+  dataset = tf.data.TFRecordDataset(sorted(files), compression_type='GZIP').batch(BATCH)
+  model = tf.saved_model.load(path_utils.serving_model_path(model_uri))
+  serve = model.signatures[signatures.SERVING_DEFAULT]
+  spec = {features.PIXELS_KEY: tf.io.FixedLenFeature([features.PIXELS], tf.int64),
+          features.LABEL_KEY: tf.io.FixedLenFeature([], tf.int64)}
+  images, labels, predicted = [], [], []
+  for serialized in dataset:
+    parsed = tf.io.parse_example(serialized, spec)
+    images.append(parsed[features.PIXELS_KEY].numpy().astype(np.uint8))
+    labels.append(parsed[features.LABEL_KEY].numpy())
+    predicted.append(serve(examples=serialized)['digit'].numpy())
+  return Predictions(np.concatenate(images), np.concatenate(labels), np.concatenate(predicted))

@@ -1,0 +1,204 @@
+"""The run report as one self-contained HTML page: every image inline, no script, no network.
+
+Built from plain numbers (facts.py) and PNG bytes (figures.py). Figures sit in a
+grid that is two columns at 1280 px and one on a phone, each scaled to its column;
+tables scroll sideways inside their box rather than widen the page.
+"""
+
+import base64
+import dataclasses
+import html
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from components.run_report import facts as facts_lib
+from components.run_report import figures
+from trainer_module import training
+
+# Enough to see what the model gets wrong; a bad model's thousands would bury the page.
+MAX_MISCLASSIFIED_SHOWN = 100
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; color: #222;
+       line-height: 1.45; margin: 0 auto; max-width: 1240px; padding: 0 16px 32px; }
+h1 { font-size: 1.6em; margin: 0.8em 0 0.2em; }
+h2 { font-size: 1.25em; margin-top: 1.6em; border-bottom: 1px solid #ddd; }
+.grid { display: grid; gap: 16px;
+        grid-template-columns: repeat(auto-fit, minmax(min(100%, 520px), 1fr)); }
+figure { margin: 0; }
+img { display: block; max-width: 100%; height: auto; }
+figcaption { font-size: 0.9em; color: #555; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+th, td { padding: 3px 10px; border-bottom: 1px solid #e4e4e4; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+.yes { color: #1a7f37; font-weight: bold; }
+.no { color: #d62728; font-weight: bold; }
+.muted { color: #666; }
+"""
+
+
+@dataclasses.dataclass
+class Decision:
+  """The gate's verdict and what happened to the model."""
+  blessed: bool
+  accuracy_threshold: float
+  digit_accuracy_floor: float
+  max_regression: float
+  served_version: str  # '' when nothing was served.
+  pushed_version: str  # '' when nothing was pushed.
+  pushed_to: str
+  model_uri: str
+
+
+def build(decision: Decision, evaluation: facts_lib.Evaluation,
+          history: Dict[str, List[float]], splits: Dict[str, facts_lib.SplitData],
+          anomalies: Dict[str, List[str]], predictions: facts_lib.Predictions) -> str:
+  """The whole page, top to bottom in the order a reader asks: verdict, training, test, data."""
+  wrong = predictions.wrong()
+  shown = wrong[:MAX_MISCLASSIFIED_SHOWN]
+  accuracy = evaluation.accuracy if evaluation.accuracy is not None else float('nan')
+  parts = [
+      '<!doctype html>', '<html lang="en">', '<head>', '<meta charset="utf-8">',
+      '<meta name="viewport" content="width=device-width, initial-scale=1">',
+      '<title>mnist-tfx run report</title>', f'<style>{_STYLE}</style>', '</head>',
+      f'<body><main data-accuracy="{accuracy!r}" data-test-digits="{len(predictions.labels)}" '
+      f'data-misclassified="{len(wrong)}" data-misclassified-shown="{len(shown)}">',
+      '<h1>mnist-tfx run report</h1>',
+      f'<p class="muted">Candidate model: {_e(decision.model_uri)}</p>',
+  ]
+  parts += _decision(decision, evaluation)
+  parts += _training(history)
+  parts += _test(decision, evaluation, predictions, wrong, shown)
+  parts += _data(splits, anomalies)
+  parts += ['</main>', '</body>', '</html>']
+  return '\n'.join(parts) + '\n'
+
+
+def _decision(decision: Decision, evaluation: facts_lib.Evaluation) -> List[str]:
+  accuracy = evaluation.accuracy
+  worst = min(evaluation.digit_accuracy.items(), key=lambda item: item[1], default=None)
+  verdict = ('<span class="yes">blessed</span>' if decision.blessed
+             else '<span class="no">not blessed</span>')
+  rows = [_row('overall accuracy', f'&ge; {decision.accuracy_threshold:g}', _number(accuracy),
+               accuracy is not None and accuracy >= decision.accuracy_threshold)]
+  if worst is not None:
+    rows.append(_row('each digit', f'&ge; {decision.digit_accuracy_floor:g}',
+                     f'worst: digit {worst[0]} at {worst[1]:.4f}',
+                     worst[1] >= decision.digit_accuracy_floor))
+  if decision.served_version and evaluation.baseline_accuracy is not None:
+    floor = evaluation.baseline_accuracy - decision.max_regression
+    rows.append(_row(f'against the served model (version {_e(decision.served_version)}: '
+                     f'{evaluation.baseline_accuracy:.4f})',
+                     f'at most {decision.max_regression:g} below it',
+                     _number(accuracy), accuracy is not None and accuracy >= floor))
+  else:
+    rows.append('<tr><td>against the served model</td><td colspan="3">no model served yet: '
+                'the thresholds alone decide</td></tr>')
+  pushed = (f'Pushed as version {_e(decision.pushed_version)} to '
+            f'<code>{_e(decision.pushed_to)}</code>.' if decision.pushed_version
+            else 'Nothing was pushed: the served model stays.')
+  return ['<section id="decision">', f'<h2>Decision: {verdict}</h2>',
+          '<div class="scroll"><table>',
+          '<tr><th>gate</th><th>threshold</th><th>candidate</th><th>passes</th></tr>',
+          *rows, '</table></div>', f'<p>{pushed}</p>', '</section>']
+
+
+def _training(history: Dict[str, List[float]]) -> List[str]:
+  parts = ['<section id="training">', '<h2>Training</h2>']
+  if not history:
+    return parts + ['<p class="muted">No per-epoch history: this model was trained by a '
+                    'Trainer that did not write history.json.</p>', '</section>']
+  parts.append('<div class="grid">')
+  for name, title in (('loss', 'loss (cross-entropy)'), ('accuracy', 'accuracy')):
+    if name in history:
+      parts.append(_figure(name, figures.curve(history, name, title),
+                           f'{title.capitalize()} per epoch, on the training and the '
+                           'evaluation data.'))
+  if 'lr' in history:
+    parts.append(_figure('learning-rate', figures.learning_rate(history['lr']),
+                         f'The learning-rate schedule: {training.INITIAL_LEARNING_RATE:g} '
+                         f'&times; {training.DECAY_PER_EPOCH:g}<sup>epoch &minus; 1</sup>.'))
+  return parts + ['</div>', '</section>']
+
+
+def _test(decision: Decision, evaluation: facts_lib.Evaluation,
+          predictions: facts_lib.Predictions, wrong: np.ndarray, shown: np.ndarray) -> List[str]:
+  total = len(predictions.labels)
+  accuracy = evaluation.accuracy
+  parts = ['<section id="test">', '<h2>Test digits</h2>',
+           f'<p>Accuracy on the {total:,} test digits (the Evaluator\'s): '
+           f'<b>{_number(accuracy)}</b>; {len(wrong):,} misclassified.</p>',
+           '<div class="grid">']
+  if evaluation.digit_accuracy and accuracy is not None:
+    parts.append(_figure('digit-accuracy', figures.digit_accuracy(
+        evaluation.digit_accuracy, accuracy, decision.accuracy_threshold,
+        decision.digit_accuracy_floor),
+        'Accuracy per digit; dashed: the overall threshold, dotted red: the per-digit floor.'))
+  parts.append(_figure('confusion', figures.confusion(predictions.confusion()),
+                       'Rows: the true digit; columns: the model\'s. Off the diagonal, in red: '
+                       'the mistakes.'))
+  parts.append('</div>')
+  parts.append('<h3 id="misclassified">Misclassified test digits</h3>')
+  if not len(wrong):
+    parts.append('<p>None.</p>')
+  else:
+    note = (f'all {len(wrong)}' if len(shown) == len(wrong)
+            else f'the first {len(shown)} of {len(wrong):,}')
+    parts.append(_figure('misclassified', figures.misclassified(
+        predictions.images[shown], predictions.labels[shown], predictions.predicted[shown]),
+        f'{note}, each titled true &rarr; predicted.'))
+  return parts + ['</section>']
+
+
+def _data(splits: Dict[str, facts_lib.SplitData], anomalies: Dict[str, List[str]]) -> List[str]:
+  parts = ['<section id="data">', '<h2>Data</h2>', '<div class="scroll"><table>',
+           '<tr><th>split</th><th>examples</th>' +
+           ''.join(f'<th>{d}</th>' for d in range(10)) + '</tr>']
+  for split, data in splits.items():
+    parts.append(f'<tr><td>{_e(split)}</td><td>{data.examples:,}</td>' +
+                 ''.join(f'<td>{int(n):,}</td>' for n in data.per_digit) + '</tr>')
+  parts += ['</table></div>', '<p class="muted">Examples per split and per digit '
+            '(train: the newest spans; eval: the fixed test set; previous: the spans '
+            'the last run trained on, for the drift check).</p>',
+            '<div class="scroll"><table>',
+            '<tr><th>split</th><th>pixel mean</th><th>std. dev.</th><th>min</th><th>max</th>'
+            '<th>zeros</th></tr>']
+  for split, data in splits.items():
+    parts.append(f'<tr><td>{_e(split)}</td><td>{data.pixel_mean:.2f}</td>'
+                 f'<td>{data.pixel_std:.2f}</td><td>{data.pixel_min:g}</td>'
+                 f'<td>{data.pixel_max:g}</td><td>{data.zero_share:.1%}</td></tr>')
+  parts.append('</table></div>')
+  parts.append('<div class="grid">')
+  parts.append(_figure('label-shares', figures.label_shares(
+      {split: data.per_digit for split, data in splits.items()}),
+      'Each digit\'s share of its split.'))
+  parts.append('</div>')
+  found = [(split, problem) for split, problems in anomalies.items() for problem in problems]
+  if found:
+    parts.append('<p class="no">Anomalies against the schema:</p><ul>' + ''.join(
+        f'<li>{_e(split)}: {_e(problem)}</li>' for split, problem in found) + '</ul>')
+  else:
+    parts.append(f'<p>Anomalies against the schema: none (splits checked: '
+                 f'{_e(", ".join(anomalies) or "none")}).</p>')
+  return parts + ['</section>']
+
+
+def _figure(name: str, png: bytes, caption: str) -> str:
+  data = base64.b64encode(png).decode('ascii')
+  return (f'<figure id="figure-{name}"><img src="data:image/png;base64,{data}" '
+          f'alt="{_e(name)}"><figcaption>{caption}</figcaption></figure>')
+
+
+def _row(gate: str, threshold: str, value: str, passes: bool) -> str:
+  word = '<span class="yes">yes</span>' if passes else '<span class="no">no</span>'
+  return f'<tr><td>{gate}</td><td>{threshold}</td><td>{value}</td><td>{word}</td></tr>'
+
+
+def _number(value: Optional[float]) -> str:
+  return '&ndash;' if value is None else f'{value:.4f}'
+
+
+def _e(text: str) -> str:
+  return html.escape(str(text))
