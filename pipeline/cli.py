@@ -24,6 +24,7 @@ import typing
 from typing import List, Optional
 
 from pipeline import configs
+from pipeline import run_lock
 
 EXIT_OK = 0
 EXIT_PUSHED = EXIT_OK
@@ -135,13 +136,17 @@ def _manage(args: argparse.Namespace) -> int:
             end='')
       return EXIT_OK
     from components import serving_dir  # pylint: disable=g-import-not-at-top
-    new_version = serving_dir.rollback(config.serving_dir, args.version)
+    with run_lock.hold(config.output_dir):
+      new_version = serving_dir.rollback(config.serving_dir, args.version)
     print(f'Version {new_version} now serves the model of version {args.version}.')
     return EXIT_OK
   except DataError as e:
     print(f'error: bad input data: {e}', file=sys.stderr)
     return EXIT_BAD_DATA
   except ValueError as e:
+    print(f'error: {e}', file=sys.stderr)
+    return EXIT_FAILED
+  except run_lock.Busy as e:
     print(f'error: {e}', file=sys.stderr)
     return EXIT_FAILED
 
@@ -180,6 +185,16 @@ def _kubeflow(args: argparse.Namespace) -> int:
 
 
 def _run(config: configs.PipelineConfig) -> int:
+  """The run, holding the output folder: a second run on it refuses at once."""
+  try:
+    with run_lock.hold(config.output_dir):
+      return _run_holding_output_dir(config)
+  except run_lock.Busy as e:
+    print(f'error: {e}. Nothing was run.', file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _run_holding_output_dir(config: configs.PipelineConfig) -> int:
   # Keras 2 (tf_keras), as TFX 1.16 is tested with; must be set before TensorFlow loads.
   os.environ['TF_USE_LEGACY_KERAS'] = '1'
   os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '1')
