@@ -29,17 +29,16 @@ class Timed:
   started: float  # Unix time.
 
 
-def timed(command: List[str], log_path: Optional[str] = None) -> Timed:
-  """Runs `command` from the project folder; stderr goes to `log_path` (or is dropped)."""
+def timed(command: List[str]) -> Timed:
+  """Runs `command` from the project folder; its stderr is dropped (runs keep their own logs)."""
   env = dict(os.environ, TF_USE_LEGACY_KERAS='1', TF_CPP_MIN_LOG_LEVEL='2')
-  with open(log_path or os.devnull, 'w') as stderr:
-    started = time.time()
-    process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE,
-                               stderr=stderr, text=True)
-    stdout = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.time() - started
-  process.returncode = os.waitstatus_to_exitcode(status)
+  started = time.time()
+  process = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+  stdout = process.stdout.read()
+  _, status, usage = os.wait4(process.pid, 0)  # Unlike Popen.wait, also the peak RSS.
+  seconds = time.time() - started
+  process.returncode = os.waitstatus_to_exitcode(status)  # Reaped: Popen must not wait again.
   return Timed(status=process.returncode, seconds=seconds,
                peak_rss_gb=usage.ru_maxrss / 1024**2, stdout=stdout, started=started)
 
