@@ -21,7 +21,6 @@ _STATE_WORDS = {
     metadata_store_pb2.Execution.RUNNING: 'running',
     metadata_store_pb2.Execution.CANCELED: 'canceled',
 }
-_ACCURACY = 'sparse_categorical_accuracy'
 
 
 @dataclasses.dataclass
@@ -128,20 +127,12 @@ def _outputs(store, execution) -> Dict[str, metadata_store_pb2.Artifact]:
 
 
 def _read_metrics(evaluation_uri: str, report: Report) -> None:
-  import tensorflow_model_analysis as tfma  # pylint: disable=g-import-not-at-top
-  for metrics in tfma.load_metrics(evaluation_uri):
-    keys = metrics.slice_key.single_slice_keys
-    for item in metrics.metric_keys_and_values:
-      if item.key.name != _ACCURACY or item.key.is_diff:
-        continue
-      value = item.value.double_value.value
-      if item.key.model_name == 'baseline':
-        if not keys:
-          report.baseline_accuracy = value
-      elif not keys:
-        report.overall_accuracy = value
-      elif keys[0].column == 'label':
-        report.digit_accuracy[int(keys[0].int64_value)] = value
+  # The run report reads the same figures: one reader of the Evaluator's output.
+  from components.run_report import facts  # pylint: disable=g-import-not-at-top
+  evaluation = facts.evaluation(evaluation_uri)
+  report.overall_accuracy = evaluation.accuracy
+  report.digit_accuracy = evaluation.digit_accuracy
+  report.baseline_accuracy = evaluation.baseline_accuracy
 
 
 def format_report(report: Report) -> str:
