@@ -1,7 +1,9 @@
 """AtomicPusher: TFX's Pusher, writing each version under a hidden name and renaming it.
 
 The stock Pusher copies straight into <serving dir>/<unix time>/, so TF Serving
-can find a half-copied version, and two pushes in one second collide.
+can find a half-copied version, and two pushes in one second collide. A push
+killed after its version appeared is not repeated: the next run finds the same
+files already served and records that version.
 """
 
 from tfx.components import Pusher
@@ -27,7 +29,13 @@ class AtomicPusherExecutor(pusher_executor.Executor):
     proto_utils.json_to_proto(
         exec_properties[standard_component_specs.PUSH_DESTINATION_KEY], destination)
     base_directory = destination.filesystem.base_directory
-    version = serving_dir.publish(self.GetModelPath(input_dict), base_directory)
+    model_path = self.GetModelPath(input_dict)
+    latest = serving_dir.latest_version(base_directory)
+    if latest is not None and serving_dir.holds(base_directory, latest, model_path):
+      # Published by this push before the process died, so ML Metadata never heard of it.
+      version = latest
+    else:
+      version = serving_dir.publish(model_path, base_directory)
     self._MarkPushed(model_push,
                      pushed_destination=f'{base_directory}/{version}',
                      pushed_version=version)

@@ -2,10 +2,14 @@
 
 Stands in for a Resolver (LatestBlessedModelStrategy), which open-source Kubeflow
 Pipelines does not run: the serving directory, not ML Metadata, says what is served.
+A served version whose files no longer match its manifest is not trusted as the
+baseline: the gate falls back to its absolute thresholds, so that a good new model
+replaces it, or, with refuse_corrupt, the run stops.
 """
 
 import os
 
+from absl import logging
 from tfx.dsl.component.experimental.annotations import InputArtifact
 from tfx.dsl.component.experimental.annotations import OutputArtifact
 from tfx.dsl.component.experimental.annotations import Parameter
@@ -17,26 +21,48 @@ from tfx.utils import path_utils
 from components import serving_dir as serving_dir_lib
 
 
+class CorruptServedModel(Exception):
+  """The served version is damaged and the run was told to refuse rather than go on."""
+
+
 @component
 def ServedModel(  # pylint: disable=invalid-name
     candidate: InputArtifact[Model],
     baseline: OutputArtifact[Model],
     serving_dir: Parameter[str],
+    refuse_corrupt: Parameter[int] = 0,
+    served_problem: Parameter[str] = '',
 ):
   """Copies the newest version under serving_dir into `baseline` (Format-Serving).
 
-  With nothing served yet, `baseline` stays empty and its custom property
-  `served_version` is '': GatedEvaluator then applies the absolute gate alone.
+  With nothing served yet, or a damaged served version, `baseline` stays empty
+  and GatedEvaluator applies the absolute gate alone. Custom properties:
+  `served_version` ('' if none) and `served_problem` (why the version was not
+  trusted, '' if it was).
 
   Args:
     candidate: the model about to be evaluated; taken as an input so that this
       step runs after training, and again whenever a new candidate is trained.
     baseline: the output, a copy of the served model.
     serving_dir: the TF Serving model base path the Pusher writes to.
+    refuse_corrupt: 1 to fail the run on a damaged served version instead.
+    served_problem: what the runner found wrong with the served version before
+      the run; read by the cache only, so that damage is a cache miss.
   """
   del candidate  # Orders this step and keys its cache; its content is not needed.
+  del served_problem  # Checked again below, where the pipeline runs.
   version = serving_dir_lib.latest_version(serving_dir)
+  problem = serving_dir_lib.problem(serving_dir, version) if version is not None else None
   baseline.set_string_custom_property('served_version', version or '')
+  baseline.set_string_custom_property('served_problem', problem or '')
+  if problem is not None:
+    if refuse_corrupt:
+      raise CorruptServedModel(
+          f'served version {version} is damaged: {problem}; refusing to judge a new '
+          'model against it (without --refuse-corrupt-served-model the absolute gate '
+          'alone decides)')
+    logging.warning('Served version %s is damaged (%s): absolute gate alone.', version, problem)
+    return
   if version is not None:
     io_utils.copy_dir(os.path.join(serving_dir, version),
                       path_utils.serving_model_path(baseline.uri))

@@ -6,8 +6,14 @@ reader sees it whole or not at all. Object stores (gs://) have no atomic rename
 (fileio.rename copies object by object), so there the version is written in place
 with saved_model.pb last: until that file exists TF Serving cannot load the
 version (it retries a failed load), and once it exists every other file does.
+
+Each version carries a manifest, the SHA-256 of every file of the SavedModel, so
+that a version changed by hand (or by a bad disk) is noticed before it is trusted
+as the baseline a new model must beat.
 """
 
+import hashlib
+import json
 import os
 import time
 from typing import Dict, Optional
@@ -18,7 +24,9 @@ from tfx.utils import io_utils
 _INCOMING_PREFIX = '.incoming-'
 _GRAPH_FILE = 'saved_model.pb'
 # Inside a rolled-back version: the version it copies. TF Serving ignores assets.extra/.
-ROLLBACK_NOTE = os.path.join('assets.extra', 'rolled_back_from')
+_EXTRA = 'assets.extra'  # TF Serving ignores this folder: notes about the version go there.
+ROLLBACK_NOTE = os.path.join(_EXTRA, 'rolled_back_from')
+MANIFEST = os.path.join(_EXTRA, 'manifest.json')
 
 
 def versions(serving_dir: str) -> list:
@@ -26,7 +34,10 @@ def versions(serving_dir: str) -> list:
   if not fileio.isdir(serving_dir):
     return []
   names = [name.rstrip('/') for name in fileio.listdir(serving_dir)]
-  return sorted((n for n in names if n.isdigit()), key=int)
+  found = [n for n in names if n.isdigit()]
+  if '://' in serving_dir:  # Written in place: a version exists once its graph does.
+    found = [n for n in found if fileio.exists(os.path.join(serving_dir, n, _GRAPH_FILE))]
+  return sorted(found, key=int)
 
 
 def latest_version(serving_dir: str) -> Optional[str]:
@@ -45,17 +56,61 @@ def publish(model_dir: str, serving_dir: str, note: Optional[Dict[str, str]] = N
   latest = latest_version(serving_dir)
   version = str(max(int(time.time()), int(latest or 0) + 1))
   final = os.path.join(serving_dir, version)
+  notes = {MANIFEST: json.dumps(manifest(model_dir), indent=1, sort_keys=True), **(note or {})}
   if '://' in serving_dir:
-    _copy_graph_last(model_dir, final)
-    _write_notes(final, note)  # After the copy, which may hold an older note.
+    _copy_graph_last(model_dir, final, notes)
     return version
+  _remove_leftovers(serving_dir)
   incoming = os.path.join(serving_dir, f'{_INCOMING_PREFIX}{version}')
-  if fileio.exists(incoming):
-    fileio.rmtree(incoming)
-  io_utils.copy_dir(model_dir, incoming)
-  _write_notes(incoming, note)
+  try:
+    io_utils.copy_dir(model_dir, incoming)
+    _write_notes(incoming, notes)
+  except BaseException:  # A full disk, or killed: leave the directory as it was.
+    if fileio.exists(incoming):
+      fileio.rmtree(incoming)
+    raise
   fileio.rename(incoming, final)
   return version
+
+
+def manifest(model_dir: str) -> Dict[str, str]:
+  """{path inside the SavedModel: SHA-256} of every file but the notes in assets.extra/."""
+  found = {}
+  for directory, _, names in fileio.walk(model_dir):
+    for name in names:
+      path = os.path.join(directory, name)
+      relative = os.path.relpath(path, model_dir)
+      if relative.split(os.sep)[0] != _EXTRA:
+        found[relative] = _sha256(path)
+  return found
+
+
+def problem(serving_dir: str, version: str) -> Optional[str]:
+  """Why `version` cannot be trusted (missing or changed files), or None if it is whole."""
+  path = os.path.join(serving_dir, version)
+  if not fileio.exists(os.path.join(path, _GRAPH_FILE)):
+    return f'{path}: no {_GRAPH_FILE}'
+  if not fileio.exists(os.path.join(path, MANIFEST)):
+    return None  # Published before manifests: nothing to check against.
+  with fileio.open(os.path.join(path, MANIFEST)) as f:
+    expected = json.loads(f.read())
+  found = manifest(path)
+  for name in sorted(expected):
+    if name not in found:
+      return f'{os.path.join(path, name)}: missing'
+    if found[name] != expected[name]:
+      return f'{os.path.join(path, name)}: changed since it was pushed (SHA-256 differs)'
+  for name in sorted(set(found) - set(expected)):
+    return f'{os.path.join(path, name)}: not part of the pushed model'
+  return None
+
+
+def holds(serving_dir: str, version: str, model_dir: str) -> bool:
+  """Whether `version` is whole and file for file the SavedModel in model_dir."""
+  path = os.path.join(serving_dir, version)
+  return (problem(serving_dir, version) is None
+          and fileio.exists(os.path.join(path, MANIFEST))
+          and manifest(path) == manifest(model_dir))
 
 
 def rollback(serving_dir: str, version: str) -> str:
@@ -81,20 +136,42 @@ def rolled_back_from(serving_dir: str, version: str) -> Optional[str]:
     return f.read().strip()
 
 
-def _write_notes(version_dir: str, note: Optional[Dict[str, str]]) -> None:
-  for path, text in (note or {}).items():
+def _write_notes(version_dir: str, notes: Dict[str, str]) -> None:
+  for path, text in notes.items():
     fileio.makedirs(os.path.dirname(os.path.join(version_dir, path)))
     with fileio.open(os.path.join(version_dir, path), 'w') as f:
       f.write(text)
 
 
-def _copy_graph_last(model_dir: str, destination: str) -> None:
-  """Copies a SavedModel file by file, its saved_model.pb after everything else."""
+def _remove_leftovers(serving_dir: str) -> None:
+  """Removes hidden versions a killed push left behind (the run lock makes this run the only writer)."""
+  if not fileio.isdir(serving_dir):
+    return
+  for name in fileio.listdir(serving_dir):
+    name = name.rstrip('/')
+    if name.startswith(_INCOMING_PREFIX):
+      fileio.rmtree(os.path.join(serving_dir, name))
+
+
+def _copy_graph_last(model_dir: str, destination: str, notes: Dict[str, str]) -> None:
+  """Copies a SavedModel file by file, then the notes, then saved_model.pb."""
   files = []
   for directory, _, names in fileio.walk(model_dir):
     files.extend(os.path.join(directory, name) for name in names)
+  files = [path for path in files
+           if os.path.relpath(path, model_dir).split(os.sep)[0] != _EXTRA]
   files.sort(key=lambda path: os.path.basename(path) == _GRAPH_FILE)
   for source in files:
+    if os.path.basename(source) == _GRAPH_FILE:
+      _write_notes(destination, notes)
     target = os.path.join(destination, os.path.relpath(source, model_dir))
     fileio.makedirs(os.path.dirname(target))
     fileio.copy(source, target, overwrite=True)
+
+
+def _sha256(path: str) -> str:
+  digest = hashlib.sha256()
+  with fileio.open(path, 'rb') as f:
+    for block in iter(lambda: f.read(1 << 20), b''):
+      digest.update(block)
+  return digest.hexdigest()

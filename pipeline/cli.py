@@ -79,6 +79,10 @@ def _add_config_flags(parser: argparse.ArgumentParser, config_class) -> None:
   for field in dataclasses.fields(config_class):
     if 'help' not in field.metadata:
       continue
+    if field.type is bool:
+      parser.add_argument('--' + field.name.replace('_', '-'), action='store_true',
+                          help=field.metadata['help'])
+      continue
     kind = field.type
     if typing.get_origin(kind) is typing.Union:  # Optional[X]: parse as X.
       kind = next(t for t in typing.get_args(kind) if t is not type(None))
@@ -185,11 +189,22 @@ def _kubeflow(args: argparse.Namespace) -> int:
 
 
 def _run(config: configs.PipelineConfig) -> int:
-  """The run, holding the output folder: a second run on it refuses at once."""
+  """The run, holding the output folder: a second run on it refuses at once.
+
+  The inputs are read through ingestion's checks first, before TFX loads.
+  """
+  from components.errors import DataError  # pylint: disable=g-import-not-at-top
+  from pipeline import preflight  # pylint: disable=g-import-not-at-top
   try:
+    preflight.check_output_dir(config.output_dir)
     with run_lock.hold(config.output_dir):
+      try:
+        preflight.check_inputs(config)
+      except DataError as e:
+        print(f'error: bad input data: {e}. Nothing was run.', file=sys.stderr)
+        return EXIT_BAD_DATA
       return _run_holding_output_dir(config)
-  except run_lock.Busy as e:
+  except (preflight.Refused, run_lock.Busy, ValueError) as e:
     print(f'error: {e}. Nothing was run.', file=sys.stderr)
     return EXIT_FAILED
 
@@ -220,7 +235,9 @@ def _run_holding_output_dir(config: configs.PipelineConfig) -> int:
     if data_error is not None:
       terminal.write(f'error: bad input data: {data_error}\nNothing was pushed.\n')
       return EXIT_BAD_DATA
-    terminal.write(f'error: the run failed: {type(failure).__name__}: {failure}\n'
+    failed = [name for name, state, _ in report.components if state == 'FAILED']
+    terminal.write(f'error: {failed[0] if failed else "the run"} failed: '
+                   f'{type(failure).__name__}: {failure}\n'
                    f'The traceback is in {log_path}. Nothing was pushed.\n')
     return EXIT_FAILED
   if report.pushed_to or report.all_cached():

@@ -51,6 +51,9 @@ class PipelineConfig:
   pixel_drift: float = _field(
       0.001, 'largest Jensen-Shannon divergence of the pixel-intensity distribution from '
       'the previous run\'s training data; beyond it the run stops before training')
+  refuse_corrupt_served_model: bool = _field(
+      False, 'stop the run when the served model\'s files no longer match what was pushed '
+      '(default: judge the new model by the absolute gate alone, so that it can replace it)')
   seed: Optional[int] = _field(None, 'seed for weights and shuffling (None: drawn at random)')
   beam_pipeline_args: List[str] = dataclasses.field(
       default_factory=lambda: list(LOCAL_BEAM_ARGS))

@@ -20,14 +20,18 @@ def run(config: configs.PipelineConfig) -> None:
   # pylint: disable=g-import-not-at-top
   from tfx.orchestration import metadata
   from tfx.orchestration.local.local_dag_runner import LocalDagRunner
+  from components import serving_dir
   from pipeline import pipeline
   # pylint: enable=g-import-not-at-top
 
   os.makedirs(config.output_dir, exist_ok=True)
+  served = serving_dir.latest_version(config.serving_dir)
   LocalDagRunner().run(
       pipeline.create_pipeline(
           config,
           data_fingerprint=fingerprint.data_fingerprint(config.data_root, config.eval_root),
           code_fingerprint=fingerprint.code_fingerprint(),
+          served_problem=(serving_dir.problem(config.serving_dir, served) or ''
+                          if served is not None else ''),
           metadata_connection_config=metadata.sqlite_metadata_connection_config(
               config.metadata_path)))

@@ -29,13 +29,15 @@ def create_pipeline(
     config: configs.PipelineConfig,
     data_fingerprint: str = '',
     code_fingerprint: str = '',
+    served_problem: str = '',
     metadata_connection_config: Optional[metadata_store_pb2.ConnectionConfig] = None,
     enable_cache: bool = True,
 ) -> tfx_pipeline.Pipeline:
   """IDX files -> validated examples -> Transform -> Trainer -> gate -> serving directory.
 
   The fingerprints go into parameters only so that a change of data or code is a
-  cache miss (see pipeline/fingerprint.py); with caching off they can stay empty.
+  cache miss (see pipeline/fingerprint.py), and served_problem (a damaged served
+  model) likewise; with caching off they can stay empty.
   """
   # Reads the IDX files as tf.Examples: train from the newest spans, eval from
   # the fixed test set, previous (for drift) from the spans the last run trained on.
@@ -89,7 +91,9 @@ def create_pipeline(
   # The model being served now: the baseline to beat (a Resolver Kubeflow can run).
   served_model = ServedModel(
       candidate=trainer.outputs['model'],
-      serving_dir=config.serving_dir).with_id('ServedModel')
+      serving_dir=config.serving_dir,
+      refuse_corrupt=int(config.refuse_corrupt_served_model),
+      served_problem=served_problem).with_id('ServedModel')
 
   # Blesses the candidate only above the gate's thresholds on the eval split.
   evaluator = GatedEvaluator(

@@ -38,6 +38,7 @@ class Report:
   train_spans: List[int] = dataclasses.field(default_factory=list)
   data_error: Optional[str] = None  # Why the run stopped before training, if it did.
   report_page: Optional[str] = None  # RunReport's index.html.
+  served_problem: Optional[str] = None  # Why the served model was not trusted, if it was not.
 
   def all_cached(self) -> bool:
     """Nothing ran: no new data, code or settings since an earlier run."""
@@ -97,6 +98,9 @@ def read_run(store, run: metadata_store_pb2.Context, report: Report) -> Report:
         report.train_spans = [part['span'] for part in json.loads(spans.string_value)['train']]
     if node == 'DataGate' and execution.last_known_state == metadata_store_pb2.Execution.FAILED:
       report.data_error = 'stopped by DataGate (anomalies or drift)'
+    if node == 'ServedModel' and 'baseline' in outputs:
+      problem = outputs['baseline'].custom_properties.get('served_problem')
+      report.served_problem = problem.string_value if problem is not None else None
     if node == 'Evaluator' and 'evaluation' in outputs:
       _read_metrics(outputs['evaluation'].uri, report)
       blessing = outputs.get('blessing')
@@ -150,6 +154,9 @@ def format_report(report: Report) -> str:
         if report.baseline_accuracy is not None else ''))
     lines.append('per digit:     ' + '  '.join(
         f'{digit}: {value:.4f}' for digit, value in sorted(report.digit_accuracy.items())))
+  if report.served_problem:
+    lines.append(f'served model:  DAMAGED, not trusted as the baseline ({report.served_problem}); '
+                 'the absolute gate alone decided')
   if report.blessed is not None:
     lines.append(f'blessed:       {"yes" if report.blessed else "no"} (gate: {report.gate})')
   lines.append(f'pushed to:     {report.pushed_to or "nothing pushed"}')

@@ -17,6 +17,11 @@ SMALL_TRAIN = 5000
 SMALL_EVAL = 1000
 
 
+def pytest_addoption(parser):
+  parser.addoption('--reliability-table', action='store_true',
+                   help='write the reliability matrix into RELIABILITY.md')
+
+
 @pytest.fixture(scope='session')
 def mnist_arrays():
   """The first SMALL_TRAIN training and SMALL_EVAL test digits of data/mnist."""

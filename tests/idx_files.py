@@ -44,3 +44,39 @@ def write_data_root(root, arrays, gzipped: bool = True) -> None:
     prefix = PREFIXES[split]
     write(os.path.join(root, f'{prefix}-images-idx3-ubyte'), image_bytes(images), gzipped)
     write(os.path.join(root, f'{prefix}-labels-idx1-ubyte'), label_bytes(labels), gzipped)
+
+
+def _images(arrays, **header):
+  return image_bytes(arrays[0], **header)
+
+
+def _labels(arrays, **header):
+  return label_bytes(arrays[1], **header)
+
+
+def bad_gzip(data: bytes) -> bytes:
+  packed = bytearray(gzip.compress(data))
+  packed[len(packed) // 2] ^= 0xFF
+  return bytes(packed)
+
+
+# Each case: how to make a pair of (images, labels) arrays bad, as the bytes of both
+# files; which file the error must name; words it must say.
+BAD_PAIRS = {
+    'wrong image magic': (lambda a: (_images(a, magic=2049), _labels(a)), 'images',
+                          'wrong magic number 2049'),
+    'wrong label magic': (lambda a: (_images(a), _labels(a, magic=2051)), 'labels',
+                          'wrong magic number 2051'),
+    'images not 28x28': (lambda a: (_images(a, rows=32, cols=24), _labels(a)), 'images',
+                         'images are 32x24'),
+    'truncated images': (lambda a: (_images(a)[:-100], _labels(a)), 'images', 'truncated'),
+    'truncated header': (lambda a: (_images(a)[:10], _labels(a)), 'images', 'truncated'),
+    'truncated labels': (lambda a: (_images(a), _labels(a)[:-1]), 'labels', 'truncated'),
+    'oversized images': (lambda a: (_images(a) + bytes(784), _labels(a)), 'images',
+                         'oversized'),
+    'oversized labels': (lambda a: (_images(a), _labels(a) + b'\x01'), 'labels', 'oversized'),
+    'counts differ': (lambda a: (_images(a), label_bytes(a[1][:-1])), 'images',
+                      'holds 300 images but'),
+    'label outside 0-9': (lambda a: (_images(a), label_bytes(
+        np.where(np.arange(300) == 123, 10, a[1]))), 'labels', 'label 10 at record 123'),
+}

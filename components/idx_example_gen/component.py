@@ -14,7 +14,6 @@ from tfx.dsl.component.experimental.decorators import component
 from tfx.types import artifact_utils
 from tfx.types import standard_artifacts
 
-from components.errors import DataError
 from components.idx_example_gen import idx
 from components.idx_example_gen import records
 from components.idx_example_gen import spans as spans_lib
@@ -44,16 +43,7 @@ def IdxExampleGen(  # pylint: disable=invalid-name
       cache (keyed on parameters) sees a change of data; see pipeline/fingerprint.py.
   """
   del input_fingerprint  # Read by the cache, not here.
-  if span_window < 1:
-    raise ValueError(f'span_window must be at least 1, not {span_window}')
-  spans = spans_lib.list_spans(data_root)
-  window = spans[-span_window:]
-  sources = {'train': [(span.number, span.train_pair()) for span in window],
-             'eval': [_eval_source(spans, eval_root)]}
-  # The window one span earlier: the data the previous run trained on, for drift.
-  previous = spans[-span_window - 1:-1]
-  if previous:
-    sources['previous'] = [(span.number, span.train_pair()) for span in previous]
+  sources = spans_lib.sources(data_root, span_window, eval_root)
 
   counts, read = {}, {}
   for split, parts in sources.items():
@@ -64,24 +54,9 @@ def IdxExampleGen(  # pylint: disable=invalid-name
         chunks, os.path.join(examples.uri, f'Split-{split}', 'data_tfrecord-00000-of-00001.gz'))
     read[split] = [spans_lib.describe(number, pair) for number, pair in parts]
   examples.split_names = artifact_utils.encode_split_names(list(sources))
-  examples.span = window[-1].number
+  examples.span = max(number for number, _ in sources['train'])
   examples.set_string_custom_property('payload_format', 'FORMAT_TF_EXAMPLE')
   examples.set_string_custom_property('file_format', 'tfrecords_gzip')
   examples.set_string_custom_property('example_counts', json.dumps(counts))
   examples.set_string_custom_property('spans', json.dumps(read))
 
-
-def _eval_source(spans, eval_root: str):
-  """(span number or None, t10k pair) of the fixed evaluation set."""
-  if eval_root:
-    pair = idx.find_pair(eval_root, 't10k')
-    if pair is None:
-      raise DataError(eval_root, 'no t10k-images-idx3-ubyte[.gz] / t10k-labels-idx1-ubyte[.gz] '
-                      'pair for the evaluation set')
-    return None, pair
-  for span in spans:
-    pair = span.test_pair()
-    if pair is not None:
-      return span.number, pair
-  raise DataError(spans[0].folder, 'no t10k-* pair in any span for the evaluation set '
-                  '(add one, or set --eval-root)')

@@ -44,7 +44,24 @@ def find_pair(folder: str, prefix: str) -> Optional[Tuple[str, str]]:
     missing = (f'{prefix}-labels-idx1-ubyte[.gz]' if labels is None else
                f'{prefix}-images-idx3-ubyte[.gz]')
     raise DataError(os.path.join(folder, present), f'missing its pair: no {missing} beside it')
-  return os.path.join(folder, images), os.path.join(folder, labels)
+  pair = os.path.join(folder, images), os.path.join(folder, labels)
+  for path in pair:
+    check_inside(folder, path)
+  return pair
+
+
+def check_inside(root: str, path: str) -> None:
+  """A DataError if `path`, followed through symbolic links, leads out of `root`.
+
+  Roots are the user's choice and may be anywhere; what is found inside them
+  (span folders, IDX files) must stay there, so a link cannot pull in other files.
+  """
+  if not is_local(path):
+    return  # Object stores have no links.
+  real_root, real = os.path.realpath(root), os.path.realpath(path)
+  if os.path.commonpath([real_root, real]) != real_root:
+    raise DataError(path, f'leads out of {root} (to {real}): spans and IDX files must be '
+                    'inside their data root, not links to elsewhere')
 
 
 def list_names(folder: str) -> List[str]:

@@ -57,6 +57,7 @@ def list_spans(data_root: str) -> List[Span]:
       raise DataError(os.path.join(data_root, name),
                       'not a span folder: span folders are named span-<number>')
     number = int(match.group(1))
+    idx.check_inside(data_root, os.path.join(data_root, name))
     if not idx.is_local(data_root) and COMPLETE_MARKER not in idx.list_names(os.path.join(data_root, name)):
       continue  # Still being copied in.
     if number in spans:
@@ -67,6 +68,41 @@ def list_spans(data_root: str) -> List[Span]:
     raise DataError(data_root, 'no train-images-idx3-ubyte[.gz] / train-labels-idx1-ubyte[.gz] '
                     'pair and no span-<number> folder')
   return [spans[n] for n in sorted(spans)]
+
+
+def sources(data_root: str, span_window: int = 1,
+            eval_root: str = '') -> Dict[str, List[Tuple[Optional[int], Tuple[str, str]]]]:
+  """What a run reads, per split: [(span number or None, (images, labels))].
+
+  `train` from the newest span_window spans, `eval` from the fixed test set, and
+  `previous` (for drift) from the window one span earlier: the data the previous
+  run trained on.
+  """
+  if span_window < 1:
+    raise ValueError(f'span_window must be at least 1, not {span_window}')
+  spans = list_spans(data_root)
+  found = {'train': [(span.number, span.train_pair()) for span in spans[-span_window:]],
+           'eval': [_eval_source(spans, eval_root)]}
+  previous = spans[-span_window - 1:-1]
+  if previous:
+    found['previous'] = [(span.number, span.train_pair()) for span in previous]
+  return found
+
+
+def _eval_source(spans: List[Span], eval_root: str):
+  """(span number or None, t10k pair) of the fixed evaluation set."""
+  if eval_root:
+    pair = idx.find_pair(eval_root, 't10k')
+    if pair is None:
+      raise DataError(eval_root, 'no t10k-images-idx3-ubyte[.gz] / t10k-labels-idx1-ubyte[.gz] '
+                      'pair for the evaluation set')
+    return None, pair
+  for span in spans:
+    pair = span.test_pair()
+    if pair is not None:
+      return span.number, pair
+  raise DataError(spans[0].folder, 'no t10k-* pair in any span for the evaluation set '
+                  '(add one, or set --eval-root)')
 
 
 def sha256(path: str) -> str:

@@ -71,6 +71,7 @@ def RunReport(  # pylint: disable=invalid-name
       digit_accuracy_floor=digit_accuracy_floor,
       max_regression=max_regression,
       served_version=baseline.get_string_custom_property('served_version'),
+      served_problem=baseline.get_string_custom_property('served_problem'),
       pushed_version=pushed_model.get_string_custom_property('pushed_version') if pushed else '',
       pushed_to=pushed_model.get_string_custom_property('pushed_destination') if pushed else '',
       model_uri=model.uri)

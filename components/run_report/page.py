@@ -47,6 +47,7 @@ class Decision:
   digit_accuracy_floor: float
   max_regression: float
   served_version: str  # '' when nothing was served.
+  served_problem: str  # Why the served version was not trusted; '' when it was.
   pushed_version: str  # '' when nothing was pushed.
   pushed_to: str
   model_uri: str
@@ -93,6 +94,10 @@ def _decision(decision: Decision, evaluation: facts_lib.Evaluation) -> List[str]
                      f'{evaluation.baseline_accuracy:.4f})',
                      f'at most {decision.max_regression:g} below it',
                      _number(accuracy), accuracy is not None and accuracy >= floor))
+  elif decision.served_problem:
+    rows.append('<tr><td>against the served model</td><td colspan="3">version '
+                f'{_e(decision.served_version)} is damaged ({_e(decision.served_problem)}): '
+                'the thresholds alone decide</td></tr>')
   else:
     rows.append('<tr><td>against the served model</td><td colspan="3">no model served yet: '
                 'the thresholds alone decide</td></tr>')

@@ -10,9 +10,20 @@ QUICK = ('--epochs', '2', '--seed', '7', '--accuracy-threshold', '0.8',
 
 
 def run_cli(data_root, output_dir, *flags) -> subprocess.CompletedProcess:
+  return mnist_pipeline('run', '--data-root', data_root, '--output-dir', output_dir, *flags)
+
+
+def mnist_pipeline(*args, unprivileged: bool = False) -> subprocess.CompletedProcess:
+  """`mnist-pipeline ARGS` in a subprocess.
+
+  unprivileged: without the power to ignore file permissions (as root, setpriv
+  drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH), so an unreadable file is unreadable.
+  """
+  prefix = []
+  if unprivileged and os.geteuid() == 0:
+    prefix = ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--']
   result = subprocess.run(
-      [sys.executable, '-m', 'pipeline.cli', 'run', '--data-root', str(data_root),
-       '--output-dir', str(output_dir), *flags],
+      [*prefix, sys.executable, '-m', 'pipeline.cli', *map(str, args)],
       capture_output=True, text=True, timeout=1800, check=False)
   print(result.stdout, result.stderr)  # Shown by pytest when a test fails.
   return result

@@ -1,6 +1,5 @@
 """IDX parsing: good files raw and gzipped, and every kind of bad file, named in the error."""
 
-import gzip
 import os
 
 import numpy as np
@@ -56,44 +55,9 @@ def test_finds_pairs_raw_or_gzipped(tmp_path, mnist_arrays):
   assert idx.find_pair(str(tmp_path), 't10k')[1].endswith('t10k-labels-idx1-ubyte.gz')
 
 
-def _images(arrays, **header):
-  return idx_files.image_bytes(arrays[0], **header)
-
-
-def _labels(arrays, **header):
-  return idx_files.label_bytes(arrays[1], **header)
-
-
-def _bad_gzip(data: bytes) -> bytes:
-  packed = bytearray(gzip.compress(data))
-  packed[len(packed) // 2] ^= 0xFF
-  return bytes(packed)
-
-
-# Each case: how to make the pair bad, which file the error must name, words it must say.
-BAD_CASES = {
-    'wrong image magic': (lambda a: (_images(a, magic=2049), _labels(a)), 'images',
-                          'wrong magic number 2049'),
-    'wrong label magic': (lambda a: (_images(a), _labels(a, magic=2051)), 'labels',
-                          'wrong magic number 2051'),
-    'images not 28x28': (lambda a: (_images(a, rows=32, cols=24), _labels(a)), 'images',
-                         'images are 32x24'),
-    'truncated images': (lambda a: (_images(a)[:-100], _labels(a)), 'images', 'truncated'),
-    'truncated header': (lambda a: (_images(a)[:10], _labels(a)), 'images', 'truncated'),
-    'truncated labels': (lambda a: (_images(a), _labels(a)[:-1]), 'labels', 'truncated'),
-    'oversized images': (lambda a: (_images(a) + bytes(784), _labels(a)), 'images',
-                         'oversized'),
-    'oversized labels': (lambda a: (_images(a), _labels(a) + b'\x01'), 'labels', 'oversized'),
-    'counts differ': (lambda a: (_images(a), idx_files.label_bytes(a[1][:-1])), 'images',
-                      'holds 300 images but'),
-    'label outside 0-9': (lambda a: (_images(a), idx_files.label_bytes(
-        np.where(np.arange(300) == 123, 10, a[1]))), 'labels', 'label 10 at record 123'),
-}
-
-
-@pytest.mark.parametrize('case', sorted(BAD_CASES))
+@pytest.mark.parametrize('case', sorted(idx_files.BAD_PAIRS))
 def test_bad_files_fail_naming_file_and_problem(tmp_path, arrays, case):
-  make, bad_file, words = BAD_CASES[case]
+  make, bad_file, words = idx_files.BAD_PAIRS[case]
   images_path, labels_path = write_pair(tmp_path, *make(arrays))
   with pytest.raises(DataError) as error:
     idx.read_arrays(images_path, labels_path)
@@ -103,8 +67,9 @@ def test_bad_files_fail_naming_file_and_problem(tmp_path, arrays, case):
 
 def test_corrupt_gzip_stream_is_a_data_error(tmp_path, arrays):
   images_path = tmp_path / 't10k-images-idx3-ubyte.gz'
-  images_path.write_bytes(_bad_gzip(_images(arrays)))
-  labels_path = idx_files.write(tmp_path / 't10k-labels-idx1-ubyte', _labels(arrays))
+  images_path.write_bytes(idx_files.bad_gzip(idx_files.image_bytes(arrays[0])))
+  labels_path = idx_files.write(tmp_path / 't10k-labels-idx1-ubyte',
+                                idx_files.label_bytes(arrays[1]))
   with pytest.raises(DataError, match='corrupt gzip stream') as error:
     idx.read_arrays(str(images_path), labels_path)
   assert error.value.path == str(images_path)

@@ -1,0 +1,89 @@
+"""A reader polling the serving directory while versions are pushed never finds one half-written.
+
+The reader does what TF Serving does: list the numeric folders, take the highest. On a
+local disk every version it finds must be whole; on an object store (TensorFlow's ram://
+filesystem stands in for gs://) every version with a saved_model.pb must be whole.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from components import serving_dir
+from tests.pipeline.cli_runs import served_versions
+
+PUSHES = 25
+
+_WRITER = '''
+import sys
+from components import serving_dir
+for _ in range(int(sys.argv[3])):
+  serving_dir.publish(sys.argv[1], sys.argv[2])
+'''
+
+
+def _newest(folder, listdir, needs_graph, exists):
+  names = [name.rstrip('/') for name in listdir(folder)] if exists(folder) else []
+  numbers = [n for n in names if n.isdigit()]
+  if needs_graph:
+    numbers = [n for n in numbers if exists(os.path.join(folder, n, 'saved_model.pb'))]
+  return max(numbers, key=int) if numbers else None
+
+
+def _poll(folder, still_pushing, listdir, exists, needs_graph):
+  """Checks the newest version at every poll while pushes go on; returns what it saw."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  polls, seen, loaded, problems = 0, set(), 0, []
+  while still_pushing():
+    version = _newest(folder, listdir, needs_graph, exists)
+    polls += 1
+    if version is None:
+      continue
+    problem = serving_dir.problem(folder, version)
+    if problem is not None:
+      problems.append(problem)
+    if version not in seen and loaded < 3:  # A real load of the first few versions found.
+      model = tf.saved_model.load(os.path.join(folder, version))
+      assert set(model.signatures) >= {'serving_default', 'serving_pixels'}
+      loaded += 1
+    seen.add(version)
+  return polls, seen, loaded, problems
+
+
+def test_on_a_local_disk_each_version_appears_whole(first_run, tmp_path, record):
+  model = os.path.join(first_run[0], 'serving', served_versions(first_run[0])[0])
+  folder = str(tmp_path / 'serving')
+  writer = subprocess.Popen([sys.executable, '-c', _WRITER, model, folder, str(PUSHES)])
+  started = time.time()
+  polls, seen, loaded, problems = _poll(folder, lambda: writer.poll() is None, os.listdir,
+                                        os.path.exists, needs_graph=False)
+  record(f'a reader polls serving/ while {PUSHES} versions are pushed (local disk)',
+         'every version it finds is whole (its manifest matches)',
+         f'{polls} polls in {time.time() - started:.1f} s, {len(seen)} versions seen, '
+         f'{loaded} loaded by TensorFlow, {len(problems)} half-written', '')
+  assert writer.returncode == 0
+  assert len(os.listdir(folder)) == PUSHES
+  assert not problems, problems[:3]
+  assert len(seen) > 1 and polls > PUSHES
+
+
+def test_on_an_object_store_a_version_is_whole_once_its_graph_is_there(first_run, record):
+  from tfx.dsl.io import fileio  # pylint: disable=g-import-not-at-top
+  model = os.path.join(first_run[0], 'serving', served_versions(first_run[0])[0])
+  folder = 'ram://reader-test/serving'
+  pushes = 10
+  writer = threading.Thread(
+      target=lambda: [serving_dir.publish(model, folder) for _ in range(pushes)])
+  writer.start()
+  polls, seen, loaded, problems = _poll(folder, writer.is_alive, fileio.listdir, fileio.exists,
+                                        needs_graph=True)
+  writer.join()
+  record(f'a reader polls a gs:// serving folder while {pushes} versions are pushed '
+         '(ram:// stands in)', 'every version with a saved_model.pb is whole',
+         f'{polls} polls, {len(seen)} versions seen, {loaded} loaded by TensorFlow, '
+         f'{len(problems)} half-written', '')
+  assert len(serving_dir.versions(folder)) == pushes
+  assert not problems, problems[:3]
+  assert polls > pushes
