@@ -227,17 +227,27 @@ def _run_holding_output_dir(config: configs.PipelineConfig) -> int:
     failure = None
   except Exception as e:  # pylint: disable=broad-except
     failure = e
-    traceback.print_exc()  # Into the log file.
-  report = summary.read(config, started_at=start, wall_seconds=time.time() - start)
+    _log_traceback()
+  try:
+    report = summary.read(config, started_at=start, wall_seconds=time.time() - start)
+  except Exception:  # pylint: disable=broad-except
+    if failure is None:
+      raise
+    _log_traceback()  # The store is unreadable too (a full disk): the run's error says more.
+    report = summary.Report(wall_seconds=time.time() - start)
   terminal.write(summary.format_report(report))
   if failure is not None:
-    data_error = _find_data_error(failure)
+    from components.errors import DataError  # pylint: disable=g-import-not-at-top
+    data_error = _find(failure, DataError)
     if data_error is not None:
       terminal.write(f'error: bad input data: {data_error}\nNothing was pushed.\n')
       return EXIT_BAD_DATA
-    failed = [name for name, state, _ in report.components if state == 'FAILED']
+    # The first error of the chain: a full disk surfaces as ML Metadata failing to record
+    # the failure of a component that could not write, and the first error says why.
+    cause = _first_cause(failure)
+    failed = [name for name, state, _ in report.components if state in ('FAILED', 'running')]
     terminal.write(f'error: {failed[0] if failed else "the run"} failed: '
-                   f'{type(failure).__name__}: {failure}\n'
+                   f'{type(cause).__name__}: {cause}\n'
                    f'The traceback is in {log_path}. Nothing was pushed.\n')
     return EXIT_FAILED
   if report.pushed_to or report.all_cached():
@@ -245,11 +255,31 @@ def _run_holding_output_dir(config: configs.PipelineConfig) -> int:
   return EXIT_NOT_BLESSED
 
 
-def _find_data_error(error: BaseException):
-  from components.errors import DataError  # pylint: disable=g-import-not-at-top
+def _log_traceback() -> None:
+  """The traceback into the log file, unless the log's disk is full (the terminal gets one line)."""
+  try:
+    traceback.print_exc()
+    sys.stderr.flush()
+  except OSError:
+    pass
+
+
+def _first_cause(error: BaseException) -> BaseException:
+  """The exception that started the chain of causes and contexts ending in `error`."""
+  seen = {id(error)}
+  while (error.__cause__ or error.__context__) is not None:
+    error = error.__cause__ or error.__context__
+    if id(error) in seen:
+      break
+    seen.add(id(error))
+  return error
+
+
+def _find(error: BaseException, kind):
+  """The first exception of type `kind` in the chain of causes of `error`, or None."""
   seen = set()
   while error is not None and id(error) not in seen:
-    if isinstance(error, DataError):
+    if isinstance(error, kind):
       return error
     seen.add(id(error))
     error = error.__cause__ or error.__context__

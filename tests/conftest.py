@@ -1,6 +1,10 @@
 """Shared fixtures: small IDX data cut from data/mnist at test time, never committed twice."""
 
+import fcntl
+import json
 import os
+import pathlib
+import subprocess
 
 # Keras 2 (tf_keras) as in every run of the project; set before anything imports TensorFlow.
 os.environ['TF_USE_LEGACY_KERAS'] = '1'
@@ -31,18 +35,46 @@ def mnist_arrays():
 
 @pytest.fixture(scope='session')
 def small_data_root(tmp_path_factory, mnist_arrays):
-  """A data root of gzipped IDX files holding the small slice."""
-  root = tmp_path_factory.mktemp('small_mnist')
-  idx_files.write_data_root(root, mnist_arrays)
-  return root
+  """A data root of gzipped IDX files holding the small slice (one for all test workers)."""
+  def make(root):
+    idx_files.write_data_root(root, mnist_arrays)
+    return str(root)
+  return pathlib.Path(_once(tmp_path_factory, 'small_mnist', make))
 
 
 @pytest.fixture(scope='session')
 def first_run(tmp_path_factory, small_data_root):
   """(output folder, result) of a quick run on the small slice: it pushes version 1.
 
-  Shared by every test that needs a run (the pipeline's, the report's, predict's):
-  later tests build on its output folder.
+  Shared by every test that needs a run (the pipeline's, the report's, predict's),
+  in every test worker: later tests build on its output folder.
   """
-  output_dir = tmp_path_factory.mktemp('outputs')
-  return output_dir, run_cli(small_data_root, output_dir, *QUICK)
+  def make(output_dir):
+    result = run_cli(small_data_root, output_dir, *QUICK)
+    return {'args': result.args, 'returncode': result.returncode,
+            'stdout': result.stdout, 'stderr': result.stderr}
+  done = _once(tmp_path_factory, 'outputs', make)
+  return (pathlib.Path(done['output_dir']),
+          subprocess.CompletedProcess(done['args'], done['returncode'], done['stdout'],
+                                      done['stderr']))
+
+
+def _once(tmp_path_factory, name: str, make):
+  """make(folder) done once per test session, whatever the number of xdist workers.
+
+  The first worker to get here does it under a lock, in the session's shared folder;
+  the others wait for it and read what it returned.
+  """
+  base = tmp_path_factory.getbasetemp()
+  shared = base.parent if os.environ.get('PYTEST_XDIST_WORKER') else base
+  with open(shared / f'{name}.lock', 'w') as lock:
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    done = shared / f'{name}.json'
+    if not done.exists():
+      folder = shared / name
+      folder.mkdir()
+      value = make(folder)
+      if isinstance(value, dict):
+        value['output_dir'] = str(folder)
+      done.write_text(json.dumps(value))
+    return json.loads(done.read_text())

@@ -74,16 +74,18 @@ def test_a_stricter_gate_blesses_nothing(first_run, small_data_root):
   assert 'not blessed' in page and 'Nothing was pushed' in page
 
 
-def test_malformed_data_stops_the_run_and_pushes_nothing(tmp_path, mnist_arrays):
+def test_malformed_data_stops_the_run_before_it_starts(tmp_path, mnist_arrays):
+  """Checked before TFX loads (pipeline/preflight.py); tests/reliability/ has every case."""
   data_root = tmp_path / 'data'
   data_root.mkdir()
   idx_files.write_data_root(data_root, mnist_arrays)
   labels_path = data_root / 't10k-labels-idx1-ubyte.gz'
-  images, labels = mnist_arrays['eval']
+  _, labels = mnist_arrays['eval']
   idx_files.write(data_root / 't10k-labels-idx1-ubyte', idx_files.label_bytes(labels)[:-10])
   result = run_cli(data_root, tmp_path / 'outputs', *QUICK)
   assert result.returncode == 2
-  assert f'error: bad input data: {labels_path}: truncated' in result.stdout
-  assert component_states(result.stdout) == {'IdxExampleGen': 'FAILED'}
+  assert result.stderr.startswith(f'error: bad input data: {labels_path}: truncated')
+  assert result.stderr.strip().endswith('Nothing was run.')
+  assert component_states(result.stdout) == {}
+  assert not os.path.exists(tmp_path / 'outputs' / 'metadata.sqlite')
   assert served_versions(tmp_path / 'outputs') == []
-  del images

@@ -1,6 +1,7 @@
 """The matrix's fixtures: a recorder for its table, and a served model to keep unchanged."""
 
 import hashlib
+import json
 import os
 import shutil
 
@@ -8,7 +9,7 @@ import pytest
 
 from tests.reliability import table
 
-_OUTCOMES = {}
+_OUTCOMES = {}  # Test node id: passed, failed or skipped.
 
 
 @pytest.fixture
@@ -19,18 +20,26 @@ def record(request):
   return add
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-  outcome = yield
-  report = outcome.get_result()
-  if report.when == 'call' or report.failed:
-    if _OUTCOMES.get(item.nodeid) != 'failed':
-      _OUTCOMES[item.nodeid] = report.outcome
+def pytest_runtest_logreport(report):
+  """Each test's outcome; with xdist this runs where the table is written."""
+  if report.when == 'call' or report.outcome != 'passed':
+    if _OUTCOMES.get(report.nodeid) != 'failed':
+      _OUTCOMES[report.nodeid] = report.outcome
 
 
 def pytest_sessionfinish(session):
-  if session.config.getoption('reliability_table') and table.ROWS:
+  if hasattr(session.config, 'workeroutput'):  # An xdist worker: hand the rows over.
+    session.config.workeroutput['reliability_rows'] = json.dumps(table.ROWS)
+  elif session.config.getoption('reliability_table') and table.ROWS:
     print(f'\nwrote {table.write(_OUTCOMES)}')
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+  """xdist: the rows a worker recorded, gathered where the table is written."""
+  del error
+  table.ROWS.extend(tuple(row) for row in json.loads(
+      node.workeroutput.get('reliability_rows', '[]')))
 
 
 def snapshot(folder) -> dict:

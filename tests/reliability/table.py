@@ -35,7 +35,9 @@ def write(outcomes) -> str:
            f'{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC at commit '
            f'{commit or "?"}: {len(ROWS)} cases, {held} held.', '',
            '| case | expected | observed | command | held |', '| --- | --- | --- | --- | --- |']
-  for node_id, case, expected, observed, command in ROWS:
+  # Test workers hand their rows over in any order: by file, then in the order recorded.
+  for node_id, case, expected, observed, command in sorted(
+      ROWS, key=lambda row: row[0].split('::')[0]):
     cells = [case, expected, observed, f'`{command}`' if command else '',
              'yes' if outcomes.get(node_id) == 'passed' else f'**{outcomes.get(node_id, "?")}**']
     lines.append('| ' + ' | '.join(_cell(c) for c in cells) + ' |')

@@ -9,15 +9,51 @@ import time
 from pipeline import run_lock
 from tests.pipeline.cli_runs import QUICK
 from tests.pipeline.cli_runs import run_cli
+from tests.reliability.table import command_line
+
+
+def test_two_runs_started_at_once_one_runs_the_other_refuses(tmp_path, small_data_root, record):
+  output_dir = tmp_path / 'outputs'
+  args = [sys.executable, '-m', 'pipeline.cli', 'run', '--data-root', str(small_data_root),
+          '--output-dir', str(output_dir), *QUICK]
+  runs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+          for _ in range(2)]
+  try:
+    deadline = time.time() + 120
+    while all(run.poll() is None for run in runs) and time.time() < deadline:
+      time.sleep(0.05)
+    refused = next(run for run in runs if run.poll() is not None)
+    running = next(run for run in runs if run is not refused)
+    still_running = running.poll() is None
+  finally:
+    for run in runs:
+      if run.poll() is None:
+        run.send_signal(signal.SIGKILL)
+      run.wait(timeout=60)
+  message = refused.stderr.read().strip()
+  record('two runs started at once on one output folder',
+         'one runs; the other refuses at once with one line, exit 1',
+         f'exit {refused.returncode}: `{message}`; the other still running: {still_running}',
+         command_line('run', '--output-dir', output_dir, OUT=output_dir) + ' & (twice)')
+  assert refused.returncode == 1 and still_running
+  # 'another process' if the holder had the lock but had not yet written its pid.
+  assert message.startswith((f'error: {output_dir} is in use by pid {running.pid} ',
+                             f'error: {output_dir} is in use by another process'))
+  assert len(message.splitlines()) == 1 and message.endswith('Nothing was run.')
 
 
 def test_a_second_run_on_a_held_output_folder_refuses_and_writes_nothing(
-    tmp_path, small_data_root):
+    tmp_path, small_data_root, record):
   output_dir = tmp_path / 'outputs'
   with run_lock.hold(str(output_dir)):
     started = time.time()
     result = run_cli(small_data_root, output_dir, *QUICK)
     seconds = time.time() - started
+  record('a run on an output folder another process holds',
+         'refused before TFX loads, one line naming the holder, exit 1; nothing written',
+         f'exit {result.returncode} after {seconds:.1f} s: `{result.stderr.strip()}`; folder '
+         f'holds {sorted(os.listdir(output_dir))}',
+         command_line('run', '--output-dir', output_dir, OUT=output_dir))
   assert result.returncode == 1
   assert f'is in use by pid {os.getpid()}' in result.stderr
   assert 'Nothing was run.' in result.stderr
@@ -36,7 +72,7 @@ def test_a_rollback_refuses_while_a_run_holds_the_folder(tmp_path):
   assert last_line.startswith(f'error: {output_dir} is in use by pid {os.getpid()}')
 
 
-def test_a_holder_killed_by_sigkill_frees_the_folder(tmp_path):
+def test_a_holder_killed_by_sigkill_frees_the_folder(tmp_path, record):
   output_dir = str(tmp_path / 'outputs')
   holder = subprocess.Popen(
       [sys.executable, '-c', 'import sys, time\nfrom pipeline import run_lock\n'
@@ -51,4 +87,5 @@ def test_a_holder_killed_by_sigkill_frees_the_folder(tmp_path):
   holder.send_signal(signal.SIGKILL)
   holder.wait(timeout=30)
   with run_lock.hold(output_dir):  # The kernel released the dead holder's lock.
-    pass
+    record('the holder of an output folder killed by SIGKILL',
+           'the folder is free at once (the kernel drops the flock)', 'free at once', '')
