@@ -65,7 +65,7 @@ def publish(model_dir: str, serving_dir: str, note: Optional[Dict[str, str]] = N
   try:
     io_utils.copy_dir(model_dir, incoming)
     _write_notes(incoming, notes)
-  except BaseException:  # A full disk, or killed: leave the directory as it was.
+  except BaseException:  # A full disk, say: leave the directory as it was.
     if fileio.exists(incoming):
       fileio.rmtree(incoming)
     raise
@@ -100,8 +100,9 @@ def problem(serving_dir: str, version: str) -> Optional[str]:
       return f'{os.path.join(path, name)}: missing'
     if found[name] != expected[name]:
       return f'{os.path.join(path, name)}: changed since it was pushed (SHA-256 differs)'
-  for name in sorted(set(found) - set(expected)):
-    return f'{os.path.join(path, name)}: not part of the pushed model'
+  added = sorted(set(found) - set(expected))
+  if added:
+    return f'{os.path.join(path, added[0])}: not part of the pushed model'
   return None
 
 

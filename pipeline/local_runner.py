@@ -26,12 +26,12 @@ def run(config: configs.PipelineConfig) -> None:
 
   os.makedirs(config.output_dir, exist_ok=True)
   served = serving_dir.latest_version(config.serving_dir)
+  served_problem = serving_dir.problem(config.serving_dir, served) if served else None
   LocalDagRunner().run(
       pipeline.create_pipeline(
           config,
           data_fingerprint=fingerprint.data_fingerprint(config.data_root, config.eval_root),
           code_fingerprint=fingerprint.code_fingerprint(),
-          served_problem=(serving_dir.problem(config.serving_dir, served) or ''
-                          if served is not None else ''),
+          served_problem=served_problem or '',
           metadata_connection_config=metadata.sqlite_metadata_connection_config(
               config.metadata_path)))

@@ -35,7 +35,7 @@ def check_inputs(config: configs.PipelineConfig) -> int:
   Raises DataError (file and problem) as ingestion would. Paths with a scheme
   (gs://) are left to the component: reading them here would import TensorFlow.
   """
-  if not (idx.is_local(config.data_root) and idx.is_local(config.eval_root or '.')):
+  if not (idx.is_local(config.data_root) and idx.is_local(config.eval_root)):
     return 0
   count = 0
   for split, parts in spans.sources(config.data_root, config.span_window,

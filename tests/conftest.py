@@ -15,6 +15,7 @@ import pytest  # pylint: disable=g-import-not-at-top
 from tests import idx_files  # pylint: disable=g-import-not-at-top
 from tests.pipeline.cli_runs import QUICK  # pylint: disable=g-import-not-at-top
 from tests.pipeline.cli_runs import run_cli  # pylint: disable=g-import-not-at-top
+from tests.reliability import table  # pylint: disable=g-import-not-at-top
 
 # Enough for BatchNorm's moving statistics to settle in two epochs (about 160 steps).
 SMALL_TRAIN = 5000
@@ -24,6 +25,30 @@ SMALL_EVAL = 1000
 def pytest_addoption(parser):
   parser.addoption('--reliability-table', action='store_true',
                    help='write the reliability matrix into RELIABILITY.md')
+
+
+# The reliability table's hooks live here, in the conftest that xdist's controller
+# loads too: the workers record rows (tests/reliability/), the controller writes them.
+
+def pytest_runtest_logreport(report):
+  if report.when == 'call' or report.outcome != 'passed':
+    if table.OUTCOMES.get(report.nodeid) != 'failed':
+      table.OUTCOMES[report.nodeid] = report.outcome
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+  """xdist: the rows a worker recorded, handed to the controller."""
+  del error
+  table.ROWS.extend(tuple(row) for row in json.loads(
+      node.workeroutput.get('reliability_rows', '[]')))
+
+
+def pytest_sessionfinish(session):
+  if hasattr(session.config, 'workeroutput'):  # An xdist worker: hand the rows over.
+    session.config.workeroutput['reliability_rows'] = json.dumps(table.ROWS)
+  elif session.config.getoption('reliability_table') and table.ROWS:
+    print(f'\nwrote {table.write(table.OUTCOMES)}')
 
 
 @pytest.fixture(scope='session')

@@ -1,15 +1,12 @@
 """The matrix's fixtures: a recorder for its table, and a served model to keep unchanged."""
 
 import hashlib
-import json
 import os
 import shutil
 
 import pytest
 
 from tests.reliability import table
-
-_OUTCOMES = {}  # Test node id: passed, failed or skipped.
 
 
 @pytest.fixture
@@ -18,28 +15,6 @@ def record(request):
   def add(case, expected, observed, command=''):
     table.ROWS.append((request.node.nodeid, case, expected, observed, command))
   return add
-
-
-def pytest_runtest_logreport(report):
-  """Each test's outcome; with xdist this runs where the table is written."""
-  if report.when == 'call' or report.outcome != 'passed':
-    if _OUTCOMES.get(report.nodeid) != 'failed':
-      _OUTCOMES[report.nodeid] = report.outcome
-
-
-def pytest_sessionfinish(session):
-  if hasattr(session.config, 'workeroutput'):  # An xdist worker: hand the rows over.
-    session.config.workeroutput['reliability_rows'] = json.dumps(table.ROWS)
-  elif session.config.getoption('reliability_table') and table.ROWS:
-    print(f'\nwrote {table.write(_OUTCOMES)}')
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node, error):
-  """xdist: the rows a worker recorded, gathered where the table is written."""
-  del error
-  table.ROWS.extend(tuple(row) for row in json.loads(
-      node.workeroutput.get('reliability_rows', '[]')))
 
 
 def snapshot(folder) -> dict:

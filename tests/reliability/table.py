@@ -15,6 +15,7 @@ END = '<!-- reliability:end -->'
 PATH = os.path.join(idx_files.PROJECT, 'RELIABILITY.md')
 
 ROWS = []  # (test node id, case, expected, observed, command), in the order recorded.
+OUTCOMES = {}  # Test node id: passed, failed or skipped.
 
 
 def command_line(*args: str, **placeholders: str) -> str:
@@ -26,7 +27,7 @@ def command_line(*args: str, **placeholders: str) -> str:
 
 
 def write(outcomes) -> str:
-  """Replaces the generated part of RELIABILITY.md; `outcomes` maps node id to passed/failed."""
+  """Replaces the generated part of RELIABILITY.md; `outcomes` maps node id to an outcome."""
   commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=idx_files.PROJECT,
                           capture_output=True, text=True, check=False).stdout.strip()
   held = sum(outcomes.get(row[0]) == 'passed' for row in ROWS)
