@@ -6,6 +6,7 @@ between its markers; without the flag nothing is written (CI keeps its clone cle
 
 import datetime
 import os
+import re
 import subprocess
 
 from tests import idx_files
@@ -14,6 +15,8 @@ BEGIN = '<!-- reliability:begin -->'
 END = '<!-- reliability:end -->'
 PATH = os.path.join(idx_files.PROJECT, 'RELIABILITY.md')
 
+# A test's temporary folder, as $TMP: where pytest put it says nothing about the case.
+_TEMPORARY = re.compile(r'/tmp/pytest-of-[^/]+/pytest-[0-9]+/(popen-gw[0-9]+/)?[^/]+')
 ROWS = []  # (test node id, case, expected, observed, command), in the order recorded.
 OUTCOMES = {}  # Test node id: passed, failed or skipped.
 
@@ -52,4 +55,4 @@ def write(outcomes) -> str:
 
 
 def _cell(text: str) -> str:
-  return str(text).replace('|', '\\|').replace('\n', '<br>')
+  return _TEMPORARY.sub('$TMP', str(text)).replace('|', '\\|').replace('\n', '<br>')
