@@ -2,9 +2,10 @@
 
 The run is killed (SIGKILL) during ingestion, Transform, Trainer, Evaluator and Pusher
 in turn; each next run must reuse what finished before, and the last one completes
-and pushes exactly one version. Then the disk fills during a push, and the served
-model is damaged by hand. Each step builds on the folder the previous one left, so
-the tests run in file order and share `story`.
+and pushes exactly one version. Then the served model is damaged by hand, and the
+disk fills while the run pushes its replacement; with room again, the next run
+pushes it. Each step builds on the folder the previous one left, so the tests run in
+file order and share `story`.
 """
 
 import glob
@@ -105,20 +106,20 @@ def _pipeline_dir(story, *parts):
 
 def _while_ingesting(story):
   return _poll(lambda: glob.glob(_pipeline_dir(story, 'IdxExampleGen', 'examples', '*',
-                                               'Split-*')) and 'TFRecords being written')
+                                               'Split-*')) and 'with TFRecords half written')
 
 
 def _after_seconds(seconds):
   def moment(unused_story):
     time.sleep(seconds)
-    return f'{seconds} s after it started'
+    return f'{seconds} s into it'
   return moment
 
 
 def _while_training(story):
   _poll(lambda: glob.glob(_pipeline_dir(story, 'Trainer', 'model_run', '*', 'train')))
   time.sleep(2)
-  return 'training (TensorBoard logs being written)'
+  return 'with training under way (TensorBoard logs written)'
 
 
 def _while_pushing(story):
@@ -126,8 +127,8 @@ def _while_pushing(story):
   def entry():
     names = os.listdir(serving) if os.path.isdir(serving) else []
     hidden = [n for n in names if n.startswith('.incoming-')]
-    return ((hidden and 'a half-copied hidden version present') or
-            (names and 'the version renamed into place, not yet recorded in ML Metadata'))
+    return ((hidden and 'with a half-copied hidden version present') or
+            (names and 'after the version was renamed in, before ML Metadata recorded it'))
   return _poll(entry)
 
 
@@ -154,8 +155,9 @@ def test_1_killed_during_each_component_the_next_run_starts_there(
   what = _kill_during(story, component, moment)
   states = _last_states(story.output_dir)  # Read after a SIGKILL: the store is usable.
   done_before = ORDER[:ORDER.index(component)]
-  observed = (f'killed with {what}; ML Metadata readable; {component}: '
-              f'{states.get(component, "not yet recorded")}; cached: '
+  observed = (f'killed {what}; ML Metadata readable; {component}: '
+              f'{states.get(component, "not yet recorded")}; cached (finished by the run '
+              'before): '
               f'{", ".join(c for c in done_before if states.get(c) == "cached") or "none"}')
   record(f'SIGKILL during {component}',
          f'{component} not complete; the earlier components cached, not rerun; '
