@@ -48,3 +48,26 @@ def test_object_store_versions_get_their_graph_last(tmp_path, monkeypatch):
   assert copied == ['variables.index', 'saved_model.pb']
   with fileio.open(f'{serving}/{version}/saved_model.pb', 'rb') as f:
     assert f.read() == b'graph'
+
+
+def test_a_version_changed_by_hand_is_found_out_naming_the_file(tmp_path):
+  serving = str(tmp_path / 'serving')
+  model = _model(tmp_path)
+  version = serving_dir.publish(model, serving)
+  assert serving_dir.problem(serving, version) is None
+  assert serving_dir.holds(serving, version, model)
+  index = os.path.join(serving, version, 'variables', 'variables.index')
+  with open(index, 'ab') as f:
+    f.write(b'!')
+  assert serving_dir.problem(serving, version) == (
+      f'{index}: changed since it was pushed (SHA-256 differs)')
+  assert not serving_dir.holds(serving, version, model)
+  os.remove(index)
+  assert serving_dir.problem(serving, version) == f'{index}: missing'
+
+
+def test_a_push_left_half_done_is_cleared_by_the_next(tmp_path):
+  serving = tmp_path / 'serving'
+  (serving / '.incoming-123' / 'variables').mkdir(parents=True)  # A killed push's copy.
+  version = serving_dir.publish(_model(tmp_path), str(serving))
+  assert os.listdir(serving) == [version]

@@ -1,0 +1,54 @@
+"""AtomicPusher's executor on real artifacts: a push repeated after a crash is recorded, not
+copied again, and a damaged served version is never taken for the model."""
+
+import json
+import os
+
+from tfx.types import standard_artifacts
+
+from components import serving_dir
+from components.atomic_pusher import AtomicPusherExecutor
+
+
+def _model(tmp_path):
+  model = standard_artifacts.Model()
+  model.uri = str(tmp_path / 'model')
+  saved_model = tmp_path / 'model' / 'Format-Serving'
+  (saved_model / 'variables').mkdir(parents=True)
+  (saved_model / 'saved_model.pb').write_bytes(b'graph')
+  (saved_model / 'variables' / 'variables.index').write_bytes(b'index')
+  return model
+
+
+def _push(model, serving, tmp_path, n):
+  """Runs the executor as the Pusher step would; returns the version it recorded."""
+  blessing = standard_artifacts.ModelBlessing()
+  blessing.uri = str(tmp_path / 'blessing')
+  blessing.set_int_custom_property('blessed', 1)
+  pushed = standard_artifacts.PushedModel()
+  pushed.uri = str(tmp_path / 'pushed' / str(n))
+  AtomicPusherExecutor().Do(
+      {'model': [model], 'model_blessing': [blessing]}, {'pushed_model': [pushed]},
+      {'push_destination': json.dumps({'filesystem': {'base_directory': serving}})})
+  assert pushed.get_int_custom_property('pushed') == 1
+  return pushed.get_string_custom_property('pushed_version')
+
+
+def test_a_push_repeated_after_a_crash_records_the_version_already_there(tmp_path):
+  serving = str(tmp_path / 'serving')
+  model = _model(tmp_path)
+  first = _push(model, serving, tmp_path, 1)
+  # The process died after the rename, before ML Metadata recorded the push: the step runs again.
+  again = _push(model, serving, tmp_path, 2)
+  assert again == first and serving_dir.versions(serving) == [first]
+
+
+def test_a_damaged_served_version_is_pushed_over_not_recorded(tmp_path):
+  serving = str(tmp_path / 'serving')
+  model = _model(tmp_path)
+  first = _push(model, serving, tmp_path, 1)
+  with open(os.path.join(serving, first, 'saved_model.pb'), 'ab') as f:
+    f.write(b'!')
+  second = _push(model, serving, tmp_path, 2)
+  assert serving_dir.versions(serving) == [first, second]
+  assert serving_dir.problem(serving, second) is None
