@@ -9,6 +9,7 @@ the shared first run (tests/conftest.py), which served it as version 1.
 import filecmp
 import os
 import shutil
+import sqlite3
 
 import numpy as np
 import pytest
@@ -23,8 +24,20 @@ from tests.pipeline.cli_runs import served_versions
 
 @pytest.fixture(scope='module')
 def world(tmp_path_factory, small_data_root, first_run):
-  """Span 1 (the first run's data, served as v1), then candidates for spans 2 and 3."""
+  """Span 1 (the first run's data, served as v1), then candidates for spans 2 and 3.
+
+  The runs here go to a copy of the first run's ML Metadata and serving directory
+  (its artifacts are read where they are), not to its output folder: the tests of
+  other modules use that folder too, on another test worker at the same time.
+  """
   base = tmp_path_factory.mktemp('retraining')
+  first_output, first_result = first_run
+  output_dir = base / 'outputs'
+  output_dir.mkdir()
+  shutil.copytree(first_output / 'serving', output_dir / 'serving')
+  with sqlite3.connect(first_output / 'metadata.sqlite') as source:
+    with sqlite3.connect(output_dir / 'metadata.sqlite') as copy:
+      source.backup(copy)  # Consistent even while another test's run writes the store.
   shutil.copytree(small_data_root, base / 'data')
   images, labels = idx_files.read_split('train', 11000)
   shuffled = labels[5000:8000].copy()
@@ -36,7 +49,6 @@ def world(tmp_path_factory, small_data_root, first_run):
   idx_files.write_data_root(base / 'three', {'train': (images[5000:][three],
                                                         labels[5000:][three])})
   idx_files.write_data_root(base / 'good', {'train': (images[5000:], labels[5000:])})
-  output_dir, first_result = first_run
   return {'base': base, 'data': base / 'data', 'outputs': output_dir,
           'first_result': first_result, 'v1': served_versions(output_dir)[:1]}
 
