@@ -44,11 +44,16 @@ def image_files(paths: List[str]) -> List[str]:
 
 
 def newest_model(serving_dir: str) -> str:
-  """The SavedModel of the highest version; ValueError if nothing was pushed yet."""
+  """The SavedModel of the highest version; ValueError if nothing was pushed yet, or if
+  its files no longer match what was pushed (it would predict with damaged weights)."""
   version = serving_dir_lib.latest_version(serving_dir)
   if version is None:
     raise ValueError(f'{serving_dir}: no pushed model yet (mnist-pipeline run pushes '
                      'a blessed model there)')
+  problem = serving_dir_lib.problem(serving_dir, version)
+  if problem is not None:
+    raise ValueError(f'the newest version is damaged: {problem} (mnist-pipeline run '
+                     'replaces it; rollback serves an earlier one)')
   return os.path.join(serving_dir, version)
 
 

@@ -1,6 +1,8 @@
 """mnist-pipeline predict on the shared first run's served model: real test digits as files."""
 
 import json
+import os
+import shutil
 
 import numpy as np
 from PIL import Image
@@ -69,3 +71,20 @@ def test_bad_files_and_no_model_are_one_line_each(first_run, tmp_path, capsys):
   assert cli.main(['predict', str(blank), '--output-dir', str(tmp_path / 'new')]) == cli.EXIT_FAILED
   error = capsys.readouterr().err
   assert error.startswith(f'error: {tmp_path / "new" / "serving"}: no pushed model yet')
+
+
+def test_a_damaged_model_is_refused_in_one_line(first_run, tmp_path, capsys, mnist_arrays):
+  images, _ = mnist_arrays['eval']
+  digit = tmp_path / 'digit.png'
+  Image.fromarray(images[0].reshape(28, 28)).save(digit)
+  serving = tmp_path / 'outputs' / 'serving'
+  shutil.copytree(os.path.join(first_run[0], 'serving'), serving)
+  version = sorted(os.listdir(serving))[-1]
+  graph = serving / version / 'saved_model.pb'
+  graph.write_bytes(graph.read_bytes() + b'!')
+  assert cli.main(['predict', str(digit), '--output-dir', str(tmp_path / 'outputs')]) == (
+      cli.EXIT_FAILED)
+  error = capsys.readouterr().err
+  assert error == (f'error: the newest version is damaged: {graph}: changed since it was '
+                   'pushed (SHA-256 differs) (mnist-pipeline run replaces it; rollback serves '
+                   'an earlier one)\n')
