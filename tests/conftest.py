@@ -3,7 +3,6 @@
 import fcntl
 import json
 import os
-import pathlib
 import subprocess
 
 # Keras 2 (tf_keras) as in every run of the project; set before anything imports TensorFlow.
@@ -61,10 +60,9 @@ def mnist_arrays():
 @pytest.fixture(scope='session')
 def small_data_root(tmp_path_factory, mnist_arrays):
   """A data root of gzipped IDX files holding the small slice (one for all test workers)."""
-  def make(root):
-    idx_files.write_data_root(root, mnist_arrays)
-    return str(root)
-  return pathlib.Path(_once(tmp_path_factory, 'small_mnist', make))
+  root, _ = _once(tmp_path_factory, 'small_mnist',
+                  lambda folder: idx_files.write_data_root(folder, mnist_arrays))
+  return root
 
 
 @pytest.fixture(scope='session')
@@ -76,30 +74,24 @@ def first_run(tmp_path_factory, small_data_root):
   """
   def make(output_dir):
     result = run_cli(small_data_root, output_dir, *QUICK)
-    return {'args': result.args, 'returncode': result.returncode,
-            'stdout': result.stdout, 'stderr': result.stderr}
-  done = _once(tmp_path_factory, 'outputs', make)
-  return (pathlib.Path(done['output_dir']),
-          subprocess.CompletedProcess(done['args'], done['returncode'], done['stdout'],
-                                      done['stderr']))
+    return [result.args, result.returncode, result.stdout, result.stderr]
+  output_dir, result = _once(tmp_path_factory, 'outputs', make)
+  return output_dir, subprocess.CompletedProcess(*result)
 
 
 def _once(tmp_path_factory, name: str, make):
-  """make(folder) done once per test session, whatever the number of xdist workers.
+  """(folder, what make(folder) returned), made once per test session whatever the
+  number of xdist workers.
 
-  The first worker to get here does it under a lock, in the session's shared folder;
-  the others wait for it and read what it returned.
+  The first worker to get here makes it under a lock, in the session's shared folder;
+  the others wait for it and read what make returned (kept as JSON).
   """
   base = tmp_path_factory.getbasetemp()
   shared = base.parent if os.environ.get('PYTEST_XDIST_WORKER') else base
+  folder, done = shared / name, shared / f'{name}.json'
   with open(shared / f'{name}.lock', 'w') as lock:
     fcntl.flock(lock, fcntl.LOCK_EX)
-    done = shared / f'{name}.json'
     if not done.exists():
-      folder = shared / name
       folder.mkdir()
-      value = make(folder)
-      if isinstance(value, dict):
-        value['output_dir'] = str(folder)
-      done.write_text(json.dumps(value))
-    return json.loads(done.read_text())
+      done.write_text(json.dumps(make(folder)))
+    return folder, json.loads(done.read_text())
