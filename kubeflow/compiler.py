@@ -17,6 +17,8 @@ IMAGE_PROJECT_DIR = '/mnist-tfx'
 IMAGE_SCHEMA_FILE = IMAGE_PROJECT_DIR + '/pipeline/schema/schema.pbtxt'
 
 TRAINER_ID = 'Trainer'  # The component id in pipeline/pipeline.py.
+# Every step's command: TFX's entrypoint, fitted to the open-source backend (entrypoint.py).
+STEP_COMMAND = ['python', '-m', 'kubeflow.entrypoint']
 GKE_ACCELERATOR_LABEL = 'cloud.google.com/gke-accelerator'
 GPU_RESOURCE = 'nvidia.com/gpu'
 
@@ -93,26 +95,28 @@ def compile_pipeline(config: configs.PipelineConfig, cluster: configs.KubeflowCo
       output_dir=os.path.dirname(package),
       output_filename=os.path.basename(package))
   runner.run(tfx_pipeline)
+  with open(package) as f:
+    spec = yaml.safe_load(f)
+  for executor in spec['deploymentSpec']['executors'].values():
+    executor['container']['command'] = list(STEP_COMMAND)
+  documents = [spec]
   if cluster.gpu_count > 0:
-    _append_gpu_placement(package, cluster.gpu_type)
+    documents.append(_gpu_placement(spec, cluster.gpu_type))
+  with open(package, 'w') as f:
+    yaml.safe_dump_all(documents, f, sort_keys=True)
   return package
 
 
-def _append_gpu_placement(package: str, gpu_type: str) -> None:
-  """Appends the Kubernetes platform document that pins the Trainer to the GPU pool.
+def _gpu_placement(spec, gpu_type: str):
+  """The Kubernetes platform document that pins the Trainer to the GPU pool.
 
   The node selector picks the pool with that GPU type; the toleration lets the pod
   onto GPU nodes, which GKE taints so that nothing else lands there.
   """
-  with open(package) as f:
-    spec = yaml.safe_load(f)
   executor_label = spec['components'][TRAINER_ID]['executorLabel']
-  placement = {'platforms': {'kubernetes': {'deploymentSpec': {'executors': {
+  return {'platforms': {'kubernetes': {'deploymentSpec': {'executors': {
       executor_label: {
           'nodeSelector': {'labels': {GKE_ACCELERATOR_LABEL: gpu_type}},
           'tolerations': [{'key': GPU_RESOURCE, 'operator': 'Exists',
                            'effect': 'NoSchedule'}],
       }}}}}}
-  with open(package, 'a') as f:
-    f.write('---\n')
-    yaml.safe_dump(placement, f, sort_keys=True)

@@ -60,14 +60,14 @@ def test_the_trainer_and_only_the_trainer_asks_for_gpus(compiled):
                        'effect': 'NoSchedule'}]}}
 
 
-def test_every_step_runs_the_configured_image_through_tfxs_entrypoint(compiled):
+def test_every_step_runs_the_configured_image_through_our_entrypoint(compiled):
   _, (spec, _) = compiled
   for executor in _executors(spec).values():
     assert list(executor) == ['container']  # No importer, resolver or driver steps.
     container = executor['container']
     assert container['image'] == IMAGE
-    assert container['command'] == [
-        'python', '-m', 'tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor']
+    assert container['command'] == ['python', '-m', 'kubeflow.entrypoint']
+    assert '--json_serialized_inputs_spec_args' in container['args']
     assert 'driver' not in ' '.join(container['args'])
 
 

@@ -1,0 +1,112 @@
+"""Each way the open-source KFP backend stops TFX's plain entrypoint, and our entrypoint past it.
+
+The backend stand-in (tests/kubeflow/backend/) runs a compiled step as the 2.5.0
+driver and launcher do. With TFX's own entrypoint as the command, each test shows
+the backend's error; with the compiled command (kubeflow/entrypoint.py), the same
+step completes.
+"""
+
+import pytest
+import yaml
+
+from kubeflow import compiler
+from pipeline import configs
+from tests.kubeflow.backend import launcher
+from tests.kubeflow.backend import object_store
+
+BUCKET = 'kfp-faults'
+
+
+@pytest.fixture(scope='module')
+def spec(tmp_path_factory):
+  out = tmp_path_factory.mktemp('kfp_faults')
+  config = configs.PipelineConfig(data_root=f'ram://{BUCKET}/mnist',
+                                  output_dir=f'ram://{BUCKET}/outputs')
+  package = compiler.compile_pipeline(
+      config, configs.KubeflowConfig(image='mnist-tfx:test', package=str(out / 'spec.yaml')))
+  with open(package) as f:
+    return next(yaml.safe_load_all(f)), config
+
+
+def _run(spec, tmp_path, small_data_root, **settings) -> launcher.Run:
+  spec, config = spec
+  tmp_path.mkdir(exist_ok=True)
+  bucket = object_store.Bucket(tmp_path / 'bucket.sqlite')
+  object_store.upload_folder(bucket, str(small_data_root), f'{BUCKET}/mnist')
+  return launcher.Run(spec, bucket, config.pipeline_root, str(tmp_path / 'pods'), **settings)
+
+
+def _uri(outcome: launcher.Outcome, key: str) -> str:
+  return outcome.executor_input['outputs']['artifacts'][key]['artifacts'][0]['uri']
+
+
+def _markers_under(run: launcher.Run, uri: str):
+  return run.bucket.markers(uri[len(object_store.RAM):])
+
+
+def test_executor_logs_output_stops_tfxs_entrypoint_at_start(spec, tmp_path, small_data_root):
+  """2.5.0 with PUBLISH_LOGS on (its manifests' setting) adds a system.Artifact output."""
+  plain = _run(spec, tmp_path / 'plain', small_data_root, command=launcher.TFX_ENTRYPOINT)
+  outcome = launcher.run_task(plain, 'ImportSchemaGen')
+  assert outcome.returncode == 1
+  assert 'Could not import system.Artifact' in outcome.output
+  assert outcome.error == 'failed to execute component: exit status 1'
+
+  ours = _run(spec, tmp_path / 'ours', small_data_root)
+  outcome = launcher.run_task(ours, 'ImportSchemaGen')
+  assert outcome.ok, outcome.output[-3000:]
+  # The launcher filled executor-logs with the step's output and recorded it.
+  logs = ours.bucket.get(_uri(outcome, 'executor-logs')[len(object_store.RAM):])
+  assert b'kubeflow_v2_run_executor' in logs
+  assert ours.metadata.outputs['ImportSchemaGen'].keys() == {'schema', 'executor-logs'}
+
+
+def test_folder_markers_stop_the_next_steps_download(spec, tmp_path, small_data_root):
+  plain = _run(spec, tmp_path / 'plain', small_data_root, publish_logs=False,
+               command=launcher.TFX_ENTRYPOINT)
+  examples = launcher.run_task(plain, 'IdxExampleGen')
+  assert examples.ok, examples.output[-3000:]
+  assert _markers_under(plain, _uri(examples, 'examples'))
+  assert launcher.run_task(plain, 'ImportSchemaGen').ok
+  outcome = launcher.run_task(plain, 'StatisticsGen')
+  # The launcher fails before the step's command starts (DownloadBlob).
+  assert outcome.returncode == 0 and not outcome.output
+  assert outcome.error.startswith('failed to execute component: failed to download input artifact')
+  assert outcome.error.endswith(': not a directory')
+  assert ': mkdir ' in outcome.error
+
+  ours = _run(spec, tmp_path / 'ours', small_data_root, publish_logs=False)
+  for task in ('IdxExampleGen', 'ImportSchemaGen', 'StatisticsGen'):
+    outcome = launcher.run_task(ours, task)
+    assert outcome.ok, f'{task}: {outcome.error}\n{outcome.output[-3000:]}'
+    for key in outcome.executor_input['outputs']['artifacts']:
+      assert not _markers_under(ours, _uri(outcome, key)), (task, key)
+
+
+def test_untyped_inputs_stop_tfxs_entrypoint(spec, tmp_path, small_data_root):
+  """Inputs come back from ML Metadata typed {instanceSchema: ""}: TFX's type lookup fails."""
+  run = _run(spec, tmp_path, small_data_root, publish_logs=False)
+  for task in ('IdxExampleGen', 'ImportSchemaGen'):  # Ours: no markers to trip the download.
+    assert launcher.run_task(run, task).ok
+  run.command = launcher.TFX_ENTRYPOINT
+  outcome = launcher.run_task(run, 'StatisticsGen')
+  examples = outcome.executor_input['inputs']['artifacts']['examples']['artifacts'][0]
+  assert examples['type'] == {'instanceSchema': ''}
+  assert examples['name'] == str(run.metadata.outputs['IdxExampleGen']['examples'])
+  assert "AttributeError: 'NoneType' object has no attribute 'get'" in outcome.output
+  assert outcome.returncode == 1
+
+
+def test_a_crash_at_interpreter_exit_fails_tfxs_entrypoint_but_not_ours(
+    spec, tmp_path, small_data_root):
+  abort = {'KFP_STANDIN_ABORT_AT_EXIT': '1'}
+  plain = _run(spec, tmp_path / 'plain', small_data_root, publish_logs=False,
+               command=launcher.TFX_ENTRYPOINT, env=abort)
+  outcome = launcher.run_task(plain, 'ImportSchemaGen')
+  assert outcome.returncode == -6  # SIGABRT, after the output metadata was written.
+  assert 'pure virtual method called' in outcome.output
+
+  ours = _run(spec, tmp_path / 'ours', small_data_root, publish_logs=False, env=abort)
+  outcome = launcher.run_task(ours, 'ImportSchemaGen')
+  assert outcome.ok, outcome.output[-3000:]
+  assert 'pure virtual method called' not in outcome.output
