@@ -1,11 +1,16 @@
 """The compiled Kubeflow spec, checked fact by fact: no cluster needed."""
 
 import dataclasses
+import importlib.util
 import json
+import os
 
 import kfp.components
+from kfp.pipeline_spec import pipeline_spec_pb2
 import pytest
 import yaml
+
+from google.protobuf import json_format
 
 from kubeflow import compiler
 from pipeline import cli
@@ -102,6 +107,38 @@ def test_the_kfp_sdk_loads_the_spec_with_its_platform_document(compiled):
   component = kfp.components.load_component_from_file(package)
   assert component.name == configs.PIPELINE_NAME
   assert list(component.platform_spec.platforms) == ['kubernetes']
+
+
+def _kubernetes_executor_config():
+  """kfp-kubernetes 1.4.0's proto (KFP 2.5.0's), set beside the venv by bin/setup."""
+  path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+      __file__)))), '.venv', 'kfp-kubernetes', 'kubernetes_executor_config_pb2.py')
+  spec = importlib.util.spec_from_file_location('kubernetes_executor_config_pb2', path)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module.KubernetesExecutorConfig
+
+
+def test_both_documents_parse_strictly_against_the_backends_protos(compiled):
+  """Unknown fields are errors here; the backend would drop them silently.
+
+  The driver reads each executor's Kubernetes config with AllowUnknownFields
+  (backend/src/common/util/json.go:72 at 2.5.0, called from cmd/driver/main.go:240),
+  so a misspelt toleration would leave the Trainer off the GPU pool without a word.
+  """
+  _, (spec, platform) = compiled
+  json_format.ParseDict(spec, pipeline_spec_pb2.PipelineSpec())
+  json_format.ParseDict(platform, pipeline_spec_pb2.PlatformSpec())
+  config_class = _kubernetes_executor_config()
+  executors = platform['platforms']['kubernetes']['deploymentSpec']['executors']
+  for executor in executors.values():
+    config = json_format.ParseDict(executor, config_class())
+    assert config.tolerations[0].key == 'nvidia.com/gpu'
+    assert dict(config.node_selector.labels) == {
+        'cloud.google.com/gke-accelerator': 'nvidia-l4'}
+    misspelt = dict(executor, toleration=executor['tolerations'])
+    with pytest.raises(json_format.ParseError, match='toleration'):
+      json_format.ParseDict(misspelt, config_class())
 
 
 def test_without_gpus_there_are_no_accelerator_and_no_placement(tmp_path):

@@ -4,6 +4,7 @@ The versions it names must be the lock's, and the executors and functions the
 compiled spec names must import from the installed package.
 """
 
+import importlib.util
 import os
 import re
 
@@ -12,9 +13,8 @@ import yaml
 
 from kubeflow import compiler
 from pipeline import configs
-from tests.kubeflow import kfp_launcher
 
-PROJECT = kfp_launcher.PROJECT_DIR
+PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _read(*path):
@@ -75,6 +75,8 @@ def test_the_package_provides_every_executor_and_function_the_spec_names(spec):
   from tfx.utils import import_utils  # pylint: disable=g-import-not-at-top
   from tfx.dsl.components.base import base_executor  # pylint: disable=g-import-not-at-top
   for executor in spec['deploymentSpec']['executors'].values():
+    module = executor['container']['command'][2]  # python -m MODULE: the step entrypoint.
+    assert importlib.util.find_spec(module).origin.startswith(PROJECT)
     args = executor['container']['args']
     path = args[args.index('--executor_class_path') + 1]
     assert issubclass(import_utils.import_class_by_path(path), base_executor.BaseExecutor)

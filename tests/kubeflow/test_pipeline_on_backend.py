@@ -1,0 +1,81 @@
+"""The whole compiled pipeline on the backend stand-in: every step, in order, pushes a model.
+
+Each step is its compiled command in a fresh process, handed what the KFP 2.5.0
+driver hands it and wrapped in what its launcher does (tests/kubeflow/backend/),
+on the small data in a bucket that keeps folder markers as GCS does.
+"""
+
+import pytest
+import yaml
+
+from components import serving_dir
+from kubeflow import compiler
+from pipeline import configs
+from tests.kubeflow.backend import launcher
+from tests.kubeflow.backend import mlmd
+from tests.kubeflow.backend import object_store
+
+BUCKET = 'kfp-pipeline'
+
+
+@pytest.fixture(scope='module')
+def finished_run(tmp_path_factory, small_data_root):
+  """(run, {task: outcome}) of the compiled pipeline, stopped at the first failed step."""
+  out = tmp_path_factory.mktemp('kfp_pipeline')
+  # Two epochs on 5,000 digits reach about 95%, as the local quick runs.
+  config = configs.PipelineConfig(
+      data_root=f'ram://{BUCKET}/mnist', output_dir=f'ram://{BUCKET}/outputs', epochs=2, seed=7,
+      accuracy_threshold=0.8, digit_accuracy_floor=0.5)
+  package = compiler.compile_pipeline(
+      config, configs.KubeflowConfig(image='mnist-tfx:test', package=str(out / 'spec.yaml')))
+  with open(package) as f:
+    spec = next(yaml.safe_load_all(f))
+  bucket = object_store.Bucket(out / 'bucket.sqlite')
+  object_store.upload_folder(bucket, str(small_data_root), f'{BUCKET}/mnist')
+  run = launcher.Run(spec, bucket, config.pipeline_root, str(out / 'pods'))
+  outcomes = {}
+  for task in mlmd.topological_order(spec):
+    outcomes[task] = launcher.run_task(run, task)
+    if not outcomes[task].ok:
+      break
+  return run, outcomes, config
+
+
+def test_every_step_completes_in_the_compiled_order(finished_run):
+  run, outcomes, _ = finished_run
+  for task, outcome in outcomes.items():
+    assert outcome.ok, f'{task}: {outcome.error}\n{outcome.output[-4000:]}'
+  assert list(outcomes) == mlmd.topological_order(run.spec)
+  assert len(outcomes) == len(run.spec['root']['dag']['tasks'])
+
+
+def test_no_folder_marker_is_left_under_any_output(finished_run):
+  run, outcomes, _ = finished_run
+  for task, outcome in outcomes.items():
+    for key, artifact_list in outcome.executor_input['outputs']['artifacts'].items():
+      uri = artifact_list['artifacts'][0]['uri']
+      assert not run.bucket.markers(uri[len(object_store.RAM):]), (task, key)
+
+
+def test_the_pushed_model_is_whole_in_the_serving_directory(finished_run):
+  run, outcomes, config = finished_run
+  assert outcomes['Pusher'].ok
+  pushed = run.metadata.artifacts[run.metadata.outputs['Pusher']['pushed_model']]
+  assert pushed.custom_properties['pushed'] == ('double', 1.0)
+  version = pushed.custom_properties['pushed_version'][1]
+  # The bucket as a pod sees it: every file of the version against its manifest.
+  object_store.load_into_ram(run.bucket)
+  assert serving_dir.versions(config.serving_dir) == [version]
+  assert serving_dir.problem(config.serving_dir, version) is None
+
+
+def test_each_steps_logs_are_published_and_inputs_arrived_untyped(finished_run):
+  run, outcomes, _ = finished_run
+  for task, outcome in outcomes.items():
+    logs = run.metadata.artifacts[run.metadata.outputs[task]['executor-logs']]
+    assert run.bucket.get(logs.uri[len(object_store.RAM):]), task
+    for key, artifact_list in outcome.executor_input['inputs']['artifacts'].items():
+      assert artifact_list['artifacts'][0]['type'] == {'instanceSchema': ''}, (task, key)
+  report = run.metadata.artifacts[run.metadata.outputs['RunReport']['report']]
+  page = report.custom_properties['page_path'][1]
+  assert b'</html>' in run.bucket.get(page[len(object_store.RAM):])
