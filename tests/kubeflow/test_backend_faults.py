@@ -6,6 +6,8 @@ the backend's error; with the compiled command (kubeflow/entrypoint.py), the sam
 step completes.
 """
 
+import dataclasses
+
 import pytest
 import yaml
 
@@ -36,6 +38,18 @@ def _run(spec, tmp_path, small_data_root, **settings) -> launcher.Run:
   return launcher.Run(spec, bucket, config.pipeline_root, str(tmp_path / 'pods'), **settings)
 
 
+@pytest.fixture(scope='module')
+def upstream(spec, tmp_path_factory, small_data_root):
+  """A run whose first two steps ran with our entrypoint: examples and schema, no markers."""
+  run = _run(spec, tmp_path_factory.mktemp('upstream'), small_data_root, publish_logs=False)
+  for task in ('IdxExampleGen', 'ImportSchemaGen'):
+    outcome = launcher.run_task(run, task)
+    assert outcome.ok, outcome.output[-3000:]
+    for key in outcome.executor_input['outputs']['artifacts']:
+      assert not _markers_under(run, _uri(outcome, key)), (task, key)
+  return run
+
+
 def _uri(outcome: launcher.Outcome, key: str) -> str:
   return outcome.executor_input['outputs']['artifacts'][key]['artifacts'][0]['uri']
 
@@ -61,8 +75,9 @@ def test_executor_logs_output_stops_tfxs_entrypoint_at_start(spec, tmp_path, sma
   assert ours.metadata.outputs['ImportSchemaGen'].keys() == {'schema', 'executor-logs'}
 
 
-def test_folder_markers_stop_the_next_steps_download(spec, tmp_path, small_data_root):
-  plain = _run(spec, tmp_path / 'plain', small_data_root, publish_logs=False,
+def test_folder_markers_stop_the_next_steps_download(spec, tmp_path, small_data_root,
+                                                     upstream):
+  plain = _run(spec, tmp_path, small_data_root, publish_logs=False,
                command=launcher.TFX_ENTRYPOINT)
   examples = launcher.run_task(plain, 'IdxExampleGen')
   assert examples.ok, examples.output[-3000:]
@@ -72,27 +87,21 @@ def test_folder_markers_stop_the_next_steps_download(spec, tmp_path, small_data_
   # The launcher fails before the step's command starts (DownloadBlob).
   assert outcome.returncode == 0 and not outcome.output
   assert outcome.error.startswith('failed to execute component: failed to download input artifact')
-  assert outcome.error.endswith(': not a directory')
-  assert ': mkdir ' in outcome.error
+  assert ': mkdir ' in outcome.error and outcome.error.endswith(': not a directory')
 
-  ours = _run(spec, tmp_path / 'ours', small_data_root, publish_logs=False)
-  for task in ('IdxExampleGen', 'ImportSchemaGen', 'StatisticsGen'):
-    outcome = launcher.run_task(ours, task)
-    assert outcome.ok, f'{task}: {outcome.error}\n{outcome.output[-3000:]}'
-    for key in outcome.executor_input['outputs']['artifacts']:
-      assert not _markers_under(ours, _uri(outcome, key)), (task, key)
+  outcome = launcher.run_task(upstream, 'StatisticsGen')  # Inputs written by ours.
+  assert outcome.ok, outcome.output[-3000:]
+  assert not _markers_under(upstream, _uri(outcome, 'statistics'))
 
 
-def test_untyped_inputs_stop_tfxs_entrypoint(spec, tmp_path, small_data_root):
+def test_untyped_inputs_stop_tfxs_entrypoint(upstream, tmp_path):
   """Inputs come back from ML Metadata typed {instanceSchema: ""}: TFX's type lookup fails."""
-  run = _run(spec, tmp_path, small_data_root, publish_logs=False)
-  for task in ('IdxExampleGen', 'ImportSchemaGen'):  # Ours: no markers to trip the download.
-    assert launcher.run_task(run, task).ok
-  run.command = launcher.TFX_ENTRYPOINT
-  outcome = launcher.run_task(run, 'StatisticsGen')
+  plain = dataclasses.replace(upstream, command=launcher.TFX_ENTRYPOINT,
+                              pods_dir=str(tmp_path / 'pods'))
+  outcome = launcher.run_task(plain, 'StatisticsGen')
   examples = outcome.executor_input['inputs']['artifacts']['examples']['artifacts'][0]
   assert examples['type'] == {'instanceSchema': ''}
-  assert examples['name'] == str(run.metadata.outputs['IdxExampleGen']['examples'])
+  assert examples['name'] == str(upstream.metadata.outputs['IdxExampleGen']['examples'])
   assert "AttributeError: 'NoneType' object has no attribute 'get'" in outcome.output
   assert outcome.returncode == 1
 
