@@ -77,5 +77,7 @@ def test_each_steps_logs_are_published_and_inputs_arrived_untyped(finished_run):
     for key, artifact_list in outcome.executor_input['inputs']['artifacts'].items():
       assert artifact_list['artifacts'][0]['type'] == {'instanceSchema': ''}, (task, key)
   report = run.metadata.artifacts[run.metadata.outputs['RunReport']['report']]
-  page = report.custom_properties['page_path'][1]
-  assert b'</html>' in run.bucket.get(page[len(object_store.RAM):])
+  page = run.bucket.get(report.custom_properties['page_path'][1][len(object_store.RAM):])
+  # The report read the Pusher's properties after their trip through ML Metadata as doubles.
+  pushed = run.metadata.artifacts[run.metadata.outputs['Pusher']['pushed_model']]
+  assert f"Pushed as version {pushed.custom_properties['pushed_version'][1]}".encode() in page
