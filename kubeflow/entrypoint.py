@@ -15,14 +15,14 @@ backend from its source and shows each fault with TFX's plain entrypoint.
    when PUBLISH_LOGS is on (driver.go, provisionOutputs); TFX cannot import that
    type. Outputs of KFP's own `system.*` types are left to the launcher.
 3. TensorFlow's GCS `makedirs` writes a zero-byte `dir/` marker object for each
-   folder level. The launcher downloads every input artifact before the next step
+   folder level it creates. The launcher downloads every input artifact before the next step
    starts and writes such a marker as a file, so creating the folder below it then
    fails (`mkdir ...: not a directory`, kubeflow/pipelines#13476). Markers under
    every output URI are removed once the executor has finished.
 
 Last, a step that succeeded leaves without the C++ teardown of the interpreter's
-exit, where TensorFlow has been seen to abort ("pure virtual method called",
-sky-uk/kfp-operator) after the output metadata was written.
+exit, where TensorFlow has been reported to abort ("pure virtual method called",
+sky-uk/kfp-operator, TFX 1.17 on S3) after the output metadata was written.
 """
 
 import argparse
@@ -35,6 +35,7 @@ from typing import Any, Dict, List, Tuple
 
 from absl import app
 from absl.flags import argparse_flags
+import yaml
 
 # KFP's own artifact types (kfp/dsl/types/artifact_types.py): no TFX class stands behind them.
 KFP_TYPE_PREFIX = 'system.'
@@ -65,12 +66,10 @@ def retype_inputs(executor_input: Dict[str, Any], inputs_spec: Dict[str, Any]) -
 
 
 def _type_title(artifact_type: Dict[str, Any]) -> str:
+  """The type's title, read as TFX reads it (kubeflow_v2_entrypoint_utils._retrieve_class_path)."""
   if artifact_type.get('schemaTitle'):
     return artifact_type['schemaTitle']
-  for line in artifact_type.get('instanceSchema', '').splitlines():
-    if line.startswith('title:'):
-      return line.split(':', 1)[1].strip()
-  return ''
+  return (yaml.safe_load(artifact_type.get('instanceSchema', '')) or {}).get('title', '')
 
 
 def drop_launcher_outputs(executor_input: Dict[str, Any]) -> List[str]:
@@ -94,8 +93,10 @@ def remove_folder_markers(uri: str) -> int:
   """Deletes every zero-byte `dir/` object at and under `uri`; returns how many.
 
   On GCS, TensorFlow deletes the object named `dir/` when asked to delete the file
-  `dir/` (core/platform/cloud/gcs_file_system.cc, DeleteFile), and answers NotFound
-  where a folder has no marker. A folder with files below it stays without one.
+  `dir/` (tsl/platform/cloud/gcs_file_system.cc, DeleteFile), and answers NotFound
+  where a folder has no marker. A folder with files below it stays without one; an
+  empty folder (a SavedModel's empty assets/, say) no longer exists once its marker
+  is gone, as if the step had never created it.
   """
   if '://' not in uri:
     return 0  # A local folder has no marker objects.
@@ -114,7 +115,11 @@ def remove_folder_markers(uri: str) -> int:
 
 
 def _leave(status: int) -> None:
-  """Runs Python's exit handlers (logs flushed), then exits without the C++ teardown."""
+  """Runs Python's exit handlers (logs flushed), then exits without the C++ teardown.
+
+  os._exit also skips joining non-daemon threads; the executor has returned, so
+  whatever such a thread still had to do would not be part of the step's outputs.
+  """
   atexit._run_exitfuncs()  # pylint: disable=protected-access
   sys.stdout.flush()
   sys.stderr.flush()

@@ -1,9 +1,10 @@
 """Each way the open-source KFP backend stops TFX's plain entrypoint, and our entrypoint past it.
 
 The backend stand-in (tests/kubeflow/backend/) runs a compiled step as the 2.5.0
-driver and launcher do. With TFX's own entrypoint as the command, each test shows
-the backend's error; with the compiled command (kubeflow/entrypoint.py), the same
-step completes.
+driver and launcher do. With TFX's own entrypoint as the command, each of the
+backend's three faults shows the backend's error; with the compiled command
+(kubeflow/entrypoint.py), the same step completes. The fourth test injects a crash
+at interpreter exit.
 """
 
 import dataclasses
@@ -108,11 +109,14 @@ def test_untyped_inputs_stop_tfxs_entrypoint(upstream, tmp_path):
 
 def test_a_crash_at_interpreter_exit_fails_tfxs_entrypoint_but_not_ours(
     spec, tmp_path, small_data_root):
+  """Fault injection, not the backend: an abort in the interpreter's teardown, after the
+  exit handlers, where kfp-operator reported TensorFlow's "pure virtual method called"."""
   abort = {'KFP_STANDIN_ABORT_AT_EXIT': '1'}
   plain = _run(spec, tmp_path / 'plain', small_data_root, publish_logs=False,
                command=launcher.TFX_ENTRYPOINT, env=abort)
   outcome = launcher.run_task(plain, 'ImportSchemaGen')
   assert outcome.returncode == -6  # SIGABRT, after the output metadata was written.
+  assert outcome.error == 'failed to execute component: signal: aborted'
   assert 'pure virtual method called' in outcome.output
 
   ours = _run(spec, tmp_path / 'ours', small_data_root, publish_logs=False, env=abort)

@@ -62,3 +62,17 @@ def test_a_local_folder_has_no_markers(tmp_path):
   (tmp_path / 'Split-train').mkdir()
   assert entrypoint.remove_folder_markers(str(tmp_path)) == 0
   assert (tmp_path / 'Split-train').is_dir()
+
+
+def test_markers_go_and_the_files_below_them_stay():
+  """ram:// records a folder entry where GCS writes a `dir/` object (object_store.py)."""
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from tests.kubeflow.backend import object_store  # pylint: disable=g-import-not-at-top
+  uri = 'ram://entrypoint-test/examples'
+  tf.io.gfile.makedirs(uri + '/Split-train')
+  with tf.io.gfile.GFile(uri + '/Split-train/data.gz', 'wb') as f:
+    f.write(b'records')
+  assert entrypoint.remove_folder_markers(uri) == 2  # examples/ and Split-train/.
+  keys = {k: folder for k, folder in object_store.ram_keys().items()
+          if k.startswith('entrypoint-test/examples')}
+  assert keys == {'entrypoint-test/examples/Split-train/data.gz': False}

@@ -13,6 +13,7 @@ in it. Stand-ins for what the cluster has:
 import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -22,6 +23,7 @@ from kfp.pipeline_spec import pipeline_spec_pb2
 from google.protobuf import json_format
 
 from kubeflow import compiler
+from tests.kubeflow.backend import errors
 from tests.kubeflow.backend import mlmd
 from tests.kubeflow.backend import object_store
 
@@ -59,8 +61,8 @@ class Run:
 class Outcome:
   executor_input: Dict[str, Any]
   returncode: int
-  output: str  # The step's stdout and stderr, then the launcher's own error, if any.
-  error: str = ''  # The launcher's error line: `failed to execute component: ...`.
+  output: str  # The step's stdout and stderr ('' if it never started).
+  error: str = ''  # The launcher's own error line: `failed to execute component: ...`.
 
   @property
   def ok(self) -> bool:
@@ -72,16 +74,18 @@ def run_task(run: Run, task: str) -> Outcome:
   executor_input = driver_executor_input(run, task)
   pod = os.path.join(run.pods_dir, task)
   os.makedirs(os.path.join(pod, 'tmp'), exist_ok=True)
+  # The driver's /tmp/kfp_outputs/output_metadata.json, in the pod's own /tmp here.
+  executor_input['outputs']['outputFile'] = os.path.join(pod, OUTPUT_METADATA_FILE)
   # launcher_v2.go prepareOutputFolders (898-925): the parent of each local output path.
   for artifact_list in executor_input['outputs']['artifacts'].values():
     os.makedirs(os.path.dirname(local_path(pod, artifact_list['artifacts'][0]['uri'])),
                 exist_ok=True)
   try:
     download_artifacts(run.bucket, pod, executor_input)
-  except mlmd.BackendError as e:
+  except errors.BackendError as e:
     return Outcome(executor_input, 0, '', f'failed to execute component: {e}')
 
-  result = subprocess.run(_command(run, task, executor_input, pod), env=_env(run, pod),
+  result = subprocess.run(_command(run, task, executor_input), env=_env(run, pod),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           check=False)
   logs = executor_input['outputs']['artifacts'].get(EXECUTOR_LOGS)
@@ -89,12 +93,15 @@ def run_task(run: Run, task: str) -> Outcome:
     with open(local_path(pod, logs['artifacts'][0]['uri']), 'w') as f:
       f.write(result.stdout)
   if result.returncode != 0:
-    # launcher_v2.go execute (527-529): returns before reading outputs or uploading.
+    # launcher_v2.go execute (527-529): returns before reading outputs or uploading,
+    # with Go's exec.ExitError text.
+    status = (f'exit status {result.returncode}' if result.returncode > 0 else
+              f'signal: {signal.strsignal(-result.returncode).lower()}')
     return Outcome(executor_input, result.returncode, result.stdout,
-                   f'failed to execute component: exit status {result.returncode}')
+                   f'failed to execute component: {status}')
   try:
     upload_and_record(run, task, pod, executor_input)
-  except mlmd.BackendError as e:
+  except errors.BackendError as e:
     return Outcome(executor_input, 0, result.stdout, f'failed to execute component: {e}')
   return Outcome(executor_input, 0, result.stdout)
 
@@ -131,7 +138,7 @@ def local_path(pod: str, uri: str) -> str:
   for scheme in ('gs://', object_store.RAM):
     if uri.startswith(scheme):
       return os.path.join(pod, 'gcs', uri[len(scheme):])
-  raise mlmd.BackendError(f'failed to generate local path for URI {uri}: '
+  raise errors.BackendError(f'failed to generate local path for URI {uri}: '
                           'unsupported storage scheme')
 
 
@@ -142,8 +149,8 @@ def download_artifacts(bucket: object_store.Bucket, pod: str,
     uri = artifact_list['artifacts'][0]['uri']
     try:
       download_blob(bucket, local_path(pod, uri), uri[len(object_store.RAM):])
-    except mlmd.BackendError as e:
-      raise mlmd.BackendError(f'failed to download input artifact {name!r} from remote '
+    except errors.BackendError as e:
+      raise errors.BackendError(f'failed to download input artifact {name!r} from remote '
                               f'storage URI {uri!r}: {e}') from None
 
 
@@ -158,13 +165,13 @@ def download_blob(bucket: object_store.Bucket, local_dir: str, blob_dir: str) ->
     local_file = os.path.normpath(os.path.join(local_dir, os.path.relpath(key, blob_dir)))
     try:
       _mkdir_all(os.path.dirname(local_file))
-    except mlmd.BackendError as e:
-      raise mlmd.BackendError(
+    except errors.BackendError as e:
+      raise errors.BackendError(
           f'downloadFile(): unable to complete copying {key!r} to local storage '
           f'{local_file!r}: failed to create local directory '
           f'{os.path.dirname(local_file)!r}: {e}') from None
     if os.path.isdir(local_file):
-      raise mlmd.BackendError(
+      raise errors.BackendError(
           f'downloadFile(): unable to complete copying {key!r} to local storage '
           f'{local_file!r}: unable to open local file {local_file!r} for writing: '
           f'open {local_file}: is a directory')
@@ -177,20 +184,17 @@ def _mkdir_all(path: str) -> None:
   if os.path.isdir(path):
     return
   if os.path.exists(path):
-    raise mlmd.BackendError(f'mkdir {path}: not a directory')
+    raise errors.BackendError(f'mkdir {path}: not a directory')
   _mkdir_all(os.path.dirname(path))
   os.mkdir(path)
 
 
-def _command(run: Run, task: str, executor_input: Dict[str, Any], pod: str) -> List[str]:
+def _command(run: Run, task: str, executor_input: Dict[str, Any]) -> List[str]:
   """The executor's command and args, with {{$}} the ExecutorInput (launcher_v2.go:736-820)."""
   task_spec = run.spec['root']['dag']['tasks'][task]
   component = run.spec['components'][task_spec['componentRef']['name']]
   container = run.spec['deploymentSpec']['executors'][component['executorLabel']]['container']
-  # The pod's /tmp is its own folder here.
   in_pod = json.loads(json.dumps(executor_input))
-  in_pod['outputs']['outputFile'] = os.path.join(pod, OUTPUT_METADATA_FILE)
-  executor_input['outputs']['outputFile'] = in_pod['outputs']['outputFile']
   parameters = in_pod['inputs']['parameterValues']
   for name, value in parameters.items():
     if isinstance(value, str):
@@ -222,10 +226,12 @@ def upload_and_record(run: Run, task: str, pod: str, executor_input: Dict[str, A
   if os.path.exists(output_file):
     with open(output_file) as f:
       text = f.read()
-    try:  # protojson.Unmarshal with default options: unknown fields are errors.
+    # protojson.Unmarshal with default options: unknown fields are errors. TFX writes
+    # with the same proto version as this parse, so here it catches malformed JSON.
+    try:
       json_format.Parse(text, executor_output)
     except json_format.ParseError as e:
-      raise mlmd.BackendError(
+      raise errors.BackendError(
           f'failed to unmarshall ExecutorOutput in file {output_file!r}: {e}') from None
   produced = json_format.MessageToDict(executor_output).get('artifacts', {})
   for name, artifact_list in executor_input['outputs']['artifacts'].items():
@@ -239,8 +245,8 @@ def upload_and_record(run: Run, task: str, pod: str, executor_input: Dict[str, A
       _upload(run.bucket, local, artifact['uri'][len(object_store.RAM):])
     try:
       run.metadata.record(task, name, artifact)
-    except mlmd.BackendError as e:
-      raise mlmd.BackendError(f'unable to produce MLMD artifact for output {name!r}: {e}') \
+    except errors.BackendError as e:
+      raise errors.BackendError(f'unable to produce MLMD artifact for output {name!r}: {e}') \
           from None
 
 
@@ -250,3 +256,15 @@ def _upload(bucket: object_store.Bucket, local: str, key: str) -> None:
       bucket.put(key, f.read())
     return
   object_store.upload_folder(bucket, local, key)
+
+
+def topological_order(spec: Dict[str, Any]) -> List[str]:
+  """The root DAG's tasks, each after the tasks it depends on, in the spec's order otherwise."""
+  tasks = spec['root']['dag']['tasks']
+  order: List[str] = []
+  while len(order) < len(tasks):
+    for name, task in tasks.items():
+      if name not in order and all(d in order for d in task.get('dependentTasks', [])):
+        order.append(name)
+        break
+  return order

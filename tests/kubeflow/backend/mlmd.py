@@ -18,15 +18,15 @@ From kubeflow/pipelines at tag 2.5.0, backend/src/v2/metadata/:
 import dataclasses
 import itertools
 import json
-from typing import Any, Dict, List
+from typing import Any, Dict
+
+import yaml
+
+from tests.kubeflow.backend import errors
 
 # client.go:1047-1054: json.Marshal of the bucket's SessionInfo; the default for gs://.
 GCS_SESSION_INFO = json.dumps({'Provider': 'gs', 'Params': {'fromEnv': 'true'}},
                               separators=(',', ':'))
-
-
-class BackendError(Exception):
-  """A failure the backend reports (the launcher's or the driver's own, not the step's)."""
 
 
 @dataclasses.dataclass
@@ -47,11 +47,11 @@ class Store:
 
   def record(self, task: str, key: str, artifact: Dict[str, Any]) -> Recorded:
     """RecordArtifact, then the OUTPUT event that ties it to the task by the output key."""
-    title = _schema_title(artifact.get('type', {}))
-    if not title:
-      raise BackendError('No title specified')
     properties = {name: _to_mlmd_value(value)
                   for name, value in artifact.get('metadata', {}).items()}
+    title = _schema_title(artifact.get('type', {}))
+    if not title:  # glog.Fatal in client.go: the launcher itself dies.
+      raise errors.BackendError('No title specified')
     properties.setdefault('display_name', ('string', key))
     properties.setdefault('store_session_info', ('string', GCS_SESSION_INFO))
     recorded = Recorded(next(self._ids), title, artifact['uri'], properties)
@@ -75,10 +75,7 @@ def _schema_title(artifact_type: Dict[str, Any]) -> str:
   """launcher_v2.go getArtifactSchema: a schemaTitle T is the schema `title: T`."""
   if artifact_type.get('schemaTitle'):
     return artifact_type['schemaTitle']
-  for line in artifact_type.get('instanceSchema', '').splitlines():
-    if line.startswith('title:'):
-      return line.split(':', 1)[1].strip()
-  return ''
+  return (yaml.safe_load(artifact_type.get('instanceSchema', '')) or {}).get('title', '')
 
 
 def _to_mlmd_value(value: Any):
@@ -93,18 +90,6 @@ def _to_mlmd_value(value: Any):
     return ('struct', {'list': value})
   if isinstance(value, dict):
     return ('struct', {'struct': value})
-  raise BackendError(
+  raise errors.BackendError(
       'failed to convert RuntimeArtifact to MLMD artifact: unknown/unsupported value type '
       '*structpb.Value_NullValue')
-
-
-def topological_order(spec: Dict[str, Any]) -> List[str]:
-  """The root DAG's tasks, each after the tasks it depends on, in the spec's order otherwise."""
-  tasks = spec['root']['dag']['tasks']
-  order: List[str] = []
-  while len(order) < len(tasks):
-    for name, task in tasks.items():
-      if name not in order and all(d in order for d in task.get('dependentTasks', [])):
-        order.append(name)
-        break
-  return order

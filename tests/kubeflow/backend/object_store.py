@@ -17,6 +17,7 @@ GCS. A step's process sees the bucket as TensorFlow's `ram://` file system
 """
 
 import contextlib
+import os
 import sqlite3
 from typing import Dict, Iterator, List, Optional, Tuple
 
@@ -69,7 +70,6 @@ class Bucket:
 
 def upload_folder(bucket: Bucket, folder: str, key_prefix: str) -> None:
   """Copies a local folder's files in, as `gcloud storage cp` does: no marker objects."""
-  import os  # pylint: disable=g-import-not-at-top
   for parent, _, files in os.walk(folder):
     for name in files:
       path = os.path.join(parent, name)
