@@ -15,10 +15,10 @@ backend from its source and shows each fault with TFX's plain entrypoint.
    when PUBLISH_LOGS is on (driver.go, provisionOutputs); TFX cannot import that
    type. Outputs of KFP's own `system.*` types are left to the launcher.
 3. TensorFlow's GCS `makedirs` writes a zero-byte `dir/` marker object for each
-   folder level it creates. The launcher downloads every input artifact before the next step
-   starts and writes such a marker as a file, so creating the folder below it then
-   fails (`mkdir ...: not a directory`, kubeflow/pipelines#13476). Markers under
-   every output URI are removed once the executor has finished.
+   folder level it creates. The launcher downloads every input artifact before the
+   next step starts and writes such a marker as a file, so creating the folder below
+   it then fails (`mkdir ...: not a directory`, kubeflow/pipelines#13476). Markers
+   under every output URI are removed once the executor has finished.
 
 Last, a step that succeeded leaves without the C++ teardown of the interpreter's
 exit, where TensorFlow has been reported to abort ("pure virtual method called",
