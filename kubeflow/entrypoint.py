@@ -1,4 +1,4 @@
-"""The command of every compiled step: TFX's Kubeflow V2 entrypoint, fitted to the open-source backend.
+"""Every compiled step's command: TFX's Kubeflow V2 entrypoint, fitted to the open-source KFP.
 
 TFX 1.16's `kubeflow_v2_run_executor` expects what Vertex AI Pipelines hands a
 step. The open-source KFP backend (2.0 to 2.5 and its main branch) differs in

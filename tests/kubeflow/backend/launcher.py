@@ -34,7 +34,8 @@ POD_PYTHONPATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'pod')
 OUTPUT_METADATA_FILE = 'tmp/kfp_outputs/output_metadata.json'
 EXECUTOR_LOGS = 'executor-logs'
 # What the compiler puts first in every executor's command when it uses TFX's own entrypoint.
-TFX_ENTRYPOINT = ['python', '-m', 'tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor']
+TFX_ENTRYPOINT = ['python', '-m',
+                  'tfx.orchestration.kubeflow.v2.container.kubeflow_v2_run_executor']
 
 
 @dataclasses.dataclass

@@ -73,7 +73,8 @@ class RamFileSystem(filesystem.FileSystem):
 
   @staticmethod
   def _wrap(path, raw, compression_type):
-    compression_type = filesystem.FileSystem._get_compression_type(path, compression_type)  # pylint: disable=protected-access
+    # pylint: disable-next=protected-access
+    compression_type = filesystem.FileSystem._get_compression_type(path, compression_type)
     if compression_type == filesystem.CompressionTypes.UNCOMPRESSED:
       return raw
     return filesystem.CompressedFile(raw, compression_type=compression_type)
