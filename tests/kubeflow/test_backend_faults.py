@@ -64,7 +64,7 @@ def test_executor_logs_output_stops_tfxs_entrypoint_at_start(spec, tmp_path, sma
   plain = _run(spec, tmp_path / 'plain', small_data_root, command=launcher.TFX_ENTRYPOINT)
   outcome = launcher.run_task(plain, 'ImportSchemaGen')
   assert outcome.returncode == 1
-  assert 'Could not import system.Artifact' in outcome.output
+  assert 'ImportError: Could not import system.Artifact' in outcome.output
   assert outcome.error == 'failed to execute component: exit status 1'
 
   ours = _run(spec, tmp_path / 'ours', small_data_root)
