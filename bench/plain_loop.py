@@ -21,9 +21,9 @@ os.environ['TF_USE_LEGACY_KERAS'] = '1'
 import numpy as np
 import tensorflow as tf
 
-from components.idx_example_gen import idx
-from trainer_module import model as model_lib
-from trainer_module import training
+from mnist_tfx.lib import idx
+from mnist_tfx.trainer_module import model as model_lib
+from mnist_tfx.trainer_module import training
 # pylint: enable=g-import-not-at-top,wrong-import-position
 
 

@@ -12,8 +12,9 @@ import sys
 import time
 from typing import Dict, List, Optional
 
-from pipeline import configs
-from pipeline import summary
+from mnist_tfx.pipeline import configs
+from mnist_tfx.pipeline import run_reader
+from mnist_tfx.pipeline import run_record
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 PROJECT_DIR = os.path.dirname(BENCH_DIR)
@@ -61,10 +62,8 @@ def run_pipeline(output_dir: str, *flags: str) -> PipelineRun:
   """`mnist-pipeline run` into `output_dir`, then what ML Metadata recorded of it."""
   result = timed(pipeline_command(output_dir, *flags))
   config = configs.PipelineConfig(output_dir=output_dir)
-  report = summary.Report(wall_seconds=result.seconds)
-  store = summary.open_store(config.metadata_path)
-  if store is not None:
-    summary.read_run(store, summary.pipeline_runs(store)[-1], report)
+  records = run_reader.all_runs(config.metadata_path) or [run_record.RunRecord()]
+  report = records[-1]
   return PipelineRun(
       timed=result,
       components={name: seconds for name, state, seconds in report.components

@@ -100,7 +100,7 @@ def measure(output_dir: str, seeds, quick: bool) -> dict:
   # In this process from here on: TensorFlow is imported once.
   from bench import serving  # pylint: disable=g-import-not-at-top
   from bench import throughput  # pylint: disable=g-import-not-at-top
-  from components.idx_example_gen import idx  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.lib import idx  # pylint: disable=g-import-not-at-top
   data_root = os.path.join(processes.PROJECT_DIR, 'data', 'mnist')
 
   _say('4. training throughput: the Trainer\'s input vs numpy arrays, alternating')

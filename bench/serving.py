@@ -20,16 +20,16 @@ def measure(model_dir: str, pixels: np.ndarray, latency_calls: int,
             batch_calls: int, repeats: int) -> Dict[str, Dict[str, float]]:
   """Per way of calling: batch-1 latency (median, p99, ms) and batch-256 images per second."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from components.idx_example_gen import records  # pylint: disable=g-import-not-at-top
-  from trainer_module import model as model_lib  # pylint: disable=g-import-not-at-top
-  from trainer_module import signatures  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.components.idx_example_gen import records  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.trainer_module import model as model_lib  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.lib.contracts import Signature  # pylint: disable=g-import-not-at-top
 
   model = tf.saved_model.load(model_dir)
   keras_model = model_lib.build_model()
   keras_model.load_weights(os.path.join(model_dir, 'variables', 'variables')).expect_partial()
   bare = tf.function(lambda image: keras_model(image, training=False))
-  by_pixels = model.signatures[signatures.SERVING_PIXELS]
-  by_examples = model.signatures[signatures.SERVING_DEFAULT]
+  by_pixels = model.signatures[Signature.SERVING_PIXELS]
+  by_examples = model.signatures[Signature.SERVING_DEFAULT]
 
   def inputs(batch: int):
     chosen = pixels[:batch]

@@ -39,9 +39,9 @@ def training(pipeline_root: str, images: np.ndarray, labels: np.ndarray, steps: 
   """Images per second of the Trainer's input vs numpy arrays, and the median ratio of pairs."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   import tensorflow_transform as tft  # pylint: disable=g-import-not-at-top
-  from trainer_module import inputs  # pylint: disable=g-import-not-at-top
-  from trainer_module import model as model_lib  # pylint: disable=g-import-not-at-top
-  from trainer_module import training as recipe  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.trainer_module import inputs  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.trainer_module import model as model_lib  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.trainer_module import training as recipe  # pylint: disable=g-import-not-at-top
 
   transform_graph = _newest(os.path.join(pipeline_root, 'Transform', 'transform_graph', '*'))
   examples = _newest(os.path.join(pipeline_root, 'Transform', 'transformed_examples', '*'))
@@ -81,8 +81,8 @@ def training(pipeline_root: str, images: np.ndarray, labels: np.ndarray, steps: 
 def ingestion(data_root: str, repeats: int) -> Dict[str, object]:
   """Examples per second from the IDX files of `data_root` to gzipped TFRecords."""
   import tempfile  # pylint: disable=g-import-not-at-top
-  from components.idx_example_gen import idx  # pylint: disable=g-import-not-at-top
-  from components.idx_example_gen import records  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.lib import idx  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.components.idx_example_gen import records  # pylint: disable=g-import-not-at-top
 
   seconds, count = [], 0
   with tempfile.TemporaryDirectory() as folder:

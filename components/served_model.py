@@ -18,7 +18,8 @@ from tfx.types.standard_artifacts import Model
 from tfx.utils import io_utils
 from tfx.utils import path_utils
 
-from components import serving_dir as serving_dir_lib
+from mnist_tfx.lib import contracts
+from mnist_tfx.lib import serving_dir as serving_dir_lib
 
 
 class CorruptServedModel(Exception):
@@ -53,8 +54,8 @@ def ServedModel(  # pylint: disable=invalid-name
   del served_problem  # Checked again below, where the pipeline runs.
   version = serving_dir_lib.latest_version(serving_dir)
   problem = serving_dir_lib.problem(serving_dir, version) if version is not None else None
-  baseline.set_string_custom_property('served_version', version or '')
-  baseline.set_string_custom_property('served_problem', problem or '')
+  baseline.set_string_custom_property(contracts.Property.SERVED_VERSION, version or '')
+  baseline.set_string_custom_property(contracts.Property.SERVED_PROBLEM, problem or '')
   if problem is not None:
     if refuse_corrupt:
       raise CorruptServedModel(

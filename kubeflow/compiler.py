@@ -10,15 +10,17 @@ from typing import List
 
 import yaml
 
-from pipeline import configs
+from mnist_tfx.kubeflow import configs as kubeflow_configs
+from mnist_tfx.lib.contracts import ComponentId
+from mnist_tfx.lib.errors import UsageError
+from mnist_tfx.pipeline import configs
 
 # kubeflow/Dockerfile copies the project here (its WORKDIR); compiled paths point into it.
 IMAGE_PROJECT_DIR = '/mnist-tfx'
 IMAGE_SCHEMA_FILE = IMAGE_PROJECT_DIR + '/pipeline/schema/schema.pbtxt'
 
-TRAINER_ID = 'Trainer'  # The component id in pipeline/pipeline.py.
 # Every step's command: TFX's entrypoint, fitted to the open-source backend (entrypoint.py).
-STEP_COMMAND = ['python', '-m', 'kubeflow.entrypoint']
+STEP_COMMAND = ['python', '-m', 'mnist_tfx.kubeflow.entrypoint']
 GKE_ACCELERATOR_LABEL = 'cloud.google.com/gke-accelerator'
 GPU_RESOURCE = 'nvidia.com/gpu'
 
@@ -29,19 +31,19 @@ def check_cluster_paths(config: configs.PipelineConfig) -> None:
     value = getattr(config, name)
     if '://' not in value:
       flag = '--' + name.replace('_', '-')
-      raise ValueError(f'{flag} must be a gs:// path on Kubeflow (pods share no disk), '
+      raise UsageError(f'{flag} must be a gs:// path on Kubeflow (pods share no disk), '
                        f'not {value!r}')
 
 
-def beam_args(config: configs.PipelineConfig, cluster: configs.KubeflowConfig) -> List[str]:
+def beam_args(config: configs.PipelineConfig, cluster: kubeflow_configs.KubeflowConfig) -> List[str]:
   """Beam options of every Beam-based step: in-pod DirectRunner, or Dataflow."""
   if cluster.beam_runner == 'DirectRunner':
     return list(configs.LOCAL_BEAM_ARGS)
   if cluster.beam_runner != 'DataflowRunner':
-    raise ValueError(f'--beam-runner must be DirectRunner or DataflowRunner, '
+    raise UsageError(f'--beam-runner must be DirectRunner or DataflowRunner, '
                      f'not {cluster.beam_runner!r}')
   if not cluster.dataflow_project:
-    raise ValueError('--beam-runner DataflowRunner needs --dataflow-project')
+    raise UsageError('--beam-runner DataflowRunner needs --dataflow-project')
   return [
       '--runner=DataflowRunner',
       f'--project={cluster.dataflow_project}',
@@ -56,16 +58,16 @@ def beam_args(config: configs.PipelineConfig, cluster: configs.KubeflowConfig) -
   ]
 
 
-def compile_pipeline(config: configs.PipelineConfig, cluster: configs.KubeflowConfig) -> str:
+def compile_pipeline(config: configs.PipelineConfig, cluster: kubeflow_configs.KubeflowConfig) -> str:
   """Writes the PipelineSpec YAML (schema 2.1.0) to cluster.package; returns its path."""
   if not cluster.image:
-    raise ValueError('--image is required: the image built from kubeflow/Dockerfile')
+    raise UsageError('--image is required: the image built from kubeflow/Dockerfile')
   if not cluster.package.endswith('.yaml'):
-    raise ValueError(f'--package must end in .yaml (a bare PipelineSpec), not {cluster.package!r}')
+    raise UsageError(f'--package must end in .yaml (a bare PipelineSpec), not {cluster.package!r}')
   # pylint: disable=g-import-not-at-top
   # The pipeline (hence tfx.components) first: importing the runner first is a
   # circular import inside TFX 1.16.
-  from pipeline import pipeline
+  from mnist_tfx.pipeline import pipeline
   from kfp.pipeline_spec import pipeline_spec_pb2
   from tfx.orchestration.kubeflow.v2 import kubeflow_v2_dag_runner
   # pylint: enable=g-import-not-at-top
@@ -82,7 +84,7 @@ def compile_pipeline(config: configs.PipelineConfig, cluster: configs.KubeflowCo
   if cluster.gpu_count > 0:
     resources.accelerator.type = GPU_RESOURCE
     resources.accelerator.count = cluster.gpu_count
-  trainer = next(c for c in tfx_pipeline.components if c.id == TRAINER_ID)
+  trainer = next(c for c in tfx_pipeline.components if c.id == ComponentId.TRAINER)
   trainer.with_platform_config(resources)
 
   package = os.path.abspath(cluster.package)
@@ -113,7 +115,7 @@ def _gpu_placement(spec, gpu_type: str):
   The node selector picks the pool with that GPU type; the toleration lets the pod
   onto GPU nodes, which GKE taints so that nothing else lands there.
   """
-  executor_label = spec['components'][TRAINER_ID]['executorLabel']
+  executor_label = spec['components'][ComponentId.TRAINER]['executorLabel']
   return {'platforms': {'kubernetes': {'deploymentSpec': {'executors': {
       executor_label: {
           'nodeSelector': {'labels': {GKE_ACCELERATOR_LABEL: gpu_type}},

@@ -43,7 +43,7 @@ KFP_TYPE_PREFIX = 'system.'
 
 def parse_args(argv: List[str]) -> Tuple[argparse.Namespace, List[str]]:
   """The compiled arguments, as TFX's entrypoint reads them; the rest are Beam's."""
-  parser = argparse_flags.ArgumentParser(prog='kubeflow.entrypoint')
+  parser = argparse_flags.ArgumentParser(prog='mnist_tfx.kubeflow.entrypoint')
   parser.add_argument('--executor_class_path', required=True)
   parser.add_argument('--json_serialized_invocation_args', required=True)
   parser.add_argument('--json_serialized_inputs_spec_args', default='')

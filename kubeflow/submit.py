@@ -3,7 +3,7 @@
 import time
 from typing import Optional, Tuple
 
-from pipeline import configs
+from mnist_tfx.pipeline import configs
 
 
 class BackendError(Exception):

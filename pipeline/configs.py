@@ -1,7 +1,7 @@
 """The pipeline's configuration: one typed object with defaults.
 
-The command line maps onto it one flag per field; the Kubeflow runner uses the
-same object with gs:// paths. Paths derived from output_dir are properties, so
+The command line maps onto it one flag per field; the Kubeflow compile uses the
+same object with gs:// paths (and kubeflow/configs.py for the cluster). Paths derived from output_dir are properties, so
 no value is kept twice.
 """
 
@@ -13,8 +13,8 @@ PIPELINE_NAME = 'mnist-tfx'
 SCHEMA_PATH = os.path.join(os.path.dirname(__file__), 'schema', 'schema.pbtxt')
 
 # User code, by module path: the package is installed, so TFX builds no wheel of it.
-PREPROCESSING_FN = 'trainer_module.preprocessing.preprocessing_fn'
-RUN_FN = 'trainer_module.trainer.run_fn'
+PREPROCESSING_FN = 'mnist_tfx.trainer_module.preprocessing.preprocessing_fn'
+RUN_FN = 'mnist_tfx.trainer_module.trainer.run_fn'
 
 # The in-memory DirectRunner: on two cores it was the fastest Beam mode measured
 # (multi-processing paid seconds of process start-up per component).
@@ -22,43 +22,44 @@ LOCAL_BEAM_ARGS = ('--runner=DirectRunner', '--direct_running_mode=in_memory',
                    '--direct_num_workers=1')
 
 
-def _field(default, help_text: str):
+def field(default, help_text: str):
+  """A field with a default and its command-line help: the command line makes a flag of it."""
   return dataclasses.field(default=default, metadata={'help': help_text})
 
 
 @dataclasses.dataclass
 class PipelineConfig:
   """What a run reads, writes, and how strict its gate is."""
-  data_root: str = _field(
+  data_root: str = field(
       'data/mnist', 'folder of spans: span-1/, span-2/, ... each with train-* and optionally '
       't10k-* IDX files; IDX files directly in it are span 1')
-  span_window: int = _field(1, 'train on the newest N spans')
-  eval_root: str = _field(
+  span_window: int = field(1, 'train on the newest N spans')
+  eval_root: str = field(
       '', "folder whose t10k-* pair is the fixed evaluation set ('': the oldest span's)")
-  output_dir: str = _field(
+  output_dir: str = field(
       'outputs', 'everything a run writes: artifacts, ML Metadata, serving directory, logs')
-  epochs: int = _field(
+  epochs: int = field(
       10, 'training epochs (10 reach about 99.4%% test accuracy with the course schedule)')
-  train_limit: int = _field(0, 'if > 0, train on only the first N examples of each span (quick runs)')
-  accuracy_threshold: float = _field(0.99, 'overall test accuracy needed to be blessed')
-  digit_accuracy_floor: float = _field(
+  train_limit: int = field(0, 'if > 0, train on only the first N examples of each span (quick runs)')
+  accuracy_threshold: float = field(0.99, 'overall test accuracy needed to be blessed')
+  digit_accuracy_floor: float = field(
       0.98, "each digit's own accuracy floor (lower: one digit at 0.985 is normal noise)")
-  max_regression: float = _field(
+  max_regression: float = field(
       0.0, 'how much less accurate than the served model a new one may be')
-  label_drift: float = _field(
+  label_drift: float = field(
       0.05, 'largest change of any digit\'s share of the training labels from the previous '
       'run\'s (L-infinity distance); beyond it the run stops before training')
-  pixel_drift: float = _field(
+  pixel_drift: float = field(
       0.001, 'largest Jensen-Shannon divergence of the pixel-intensity distribution from '
       'the previous run\'s training data; beyond it the run stops before training')
-  refuse_corrupt_served_model: bool = _field(
+  refuse_corrupt_served_model: bool = field(
       False, 'stop the run when the served model\'s files no longer match what was pushed '
       '(default: judge the new model by the absolute gate alone, so that it can replace it)')
-  seed: Optional[int] = _field(None, 'seed for weights and shuffling (None: drawn at random)')
+  seed: Optional[int] = field(None, 'seed for weights and shuffling (None: drawn at random)')
   beam_pipeline_args: List[str] = dataclasses.field(
       default_factory=lambda: list(LOCAL_BEAM_ARGS))
   # The curated schema, as a path where the pipeline runs: in the Kubeflow image
-  # the project lives elsewhere than on this machine (see kubeflow/compile.py).
+  # the project lives elsewhere than on this machine (see kubeflow/compiler.py).
   schema_file: str = SCHEMA_PATH
 
   @property
@@ -77,23 +78,3 @@ class PipelineConfig:
   @property
   def log_dir(self) -> str:
     return os.path.join(self.output_dir, 'logs')
-
-
-@dataclasses.dataclass
-class KubeflowConfig:
-  """How the pipeline runs on Kubeflow Pipelines on GKE; paths stay in PipelineConfig (gs://)."""
-  image: str = _field(
-      '', 'container image built from kubeflow/Dockerfile; every step runs in it (required)')
-  gpu_type: str = _field(
-      'nvidia-tesla-t4', "the GPU node pool's cloud.google.com/gke-accelerator label")
-  gpu_count: int = _field(1, 'GPUs for the Trainer (0: the Trainer runs on a CPU node)')
-  trainer_cpu: float = _field(4.0, "CPU limit of the Trainer's pod, in cores")
-  trainer_memory_gb: float = _field(16.0, "memory limit of the Trainer's pod, in GB")
-  beam_runner: str = _field(
-      'DirectRunner', 'Beam runner of StatisticsGen, Transform and Evaluator: '
-      'DirectRunner (inside their pods) or DataflowRunner (for data that outgrows a pod)')
-  dataflow_project: str = _field('', 'Google Cloud project of the Dataflow jobs')
-  dataflow_region: str = _field('us-central1', 'region of the Dataflow jobs')
-  dataflow_machine_type: str = _field('n1-standard-4', 'machine type of the Dataflow workers')
-  dataflow_max_workers: int = _field(10, 'most Dataflow workers per job')
-  package: str = _field('mnist-tfx.yaml', 'where compile writes the pipeline spec')

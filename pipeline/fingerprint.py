@@ -11,7 +11,7 @@ import hashlib
 import os
 
 _PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_CODE_DIRS = ('components', 'trainer_module', os.path.join('pipeline', 'schema'))
+_CODE_DIRS = ('lib', 'components', 'trainer_module', os.path.join('pipeline', 'schema'))
 
 
 def data_fingerprint(*folders: str) -> str:
@@ -35,7 +35,7 @@ def data_fingerprint(*folders: str) -> str:
 
 
 def code_fingerprint() -> str:
-  """The content of the ingestion, model and schema code."""
+  """The content of the shared libraries (ingestion among them), components, model and schema."""
   digest = hashlib.sha256()
   for folder in _CODE_DIRS:
     for root, dirs, files in os.walk(os.path.join(_PROJECT, folder)):

@@ -3,8 +3,8 @@
 import dataclasses
 import os
 
-from pipeline import configs
-from pipeline import fingerprint
+from mnist_tfx.pipeline import configs
+from mnist_tfx.pipeline import fingerprint
 
 
 def absolute(config: configs.PipelineConfig) -> configs.PipelineConfig:
@@ -20,8 +20,8 @@ def run(config: configs.PipelineConfig) -> None:
   # pylint: disable=g-import-not-at-top
   from tfx.orchestration import metadata
   from tfx.orchestration.local.local_dag_runner import LocalDagRunner
-  from components import serving_dir
-  from pipeline import pipeline
+  from mnist_tfx.lib import serving_dir
+  from mnist_tfx.pipeline import pipeline
   # pylint: enable=g-import-not-at-top
 
   os.makedirs(config.output_dir, exist_ok=True)

@@ -15,14 +15,15 @@ from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.proto import pusher_pb2
 from tfx.proto import transform_pb2
 
-from components.atomic_pusher import AtomicPusher
-from components.data_gate import DataGate
-from components.gated_evaluator import GatedEvaluator
-from components.idx_example_gen.component import IdxExampleGen
-from components.run_report.component import RunReport
-from components.served_model import ServedModel
-from pipeline import configs
-from pipeline import gate
+from mnist_tfx.components.atomic_pusher.component import AtomicPusher
+from mnist_tfx.components.data_gate.component import DataGate
+from mnist_tfx.components.gated_evaluator.component import GatedEvaluator
+from mnist_tfx.components.idx_example_gen.component import IdxExampleGen
+from mnist_tfx.components.run_report.component import RunReport
+from mnist_tfx.components.served_model import ServedModel
+from mnist_tfx.lib.contracts import ComponentId
+from mnist_tfx.pipeline import configs
+from mnist_tfx.pipeline import gate
 
 
 def create_pipeline(
@@ -46,17 +47,17 @@ def create_pipeline(
       span_window=config.span_window,
       eval_root=config.eval_root,
       train_limit=config.train_limit,
-      input_fingerprint=data_fingerprint).with_id('IdxExampleGen')
+      input_fingerprint=data_fingerprint).with_id(ComponentId.IDX_EXAMPLE_GEN)
 
   # The curated schema from the repository: imported, never re-inferred.
   schema_gen = ImportSchemaGen(
-      schema_file=config.schema_file).with_id('ImportSchemaGen')
+      schema_file=config.schema_file).with_id(ComponentId.IMPORT_SCHEMA_GEN)
 
   # Statistics of every split, for validation and for people to look at; the
   # schema makes the label categorical, so its distribution is counted per digit.
   statistics_gen = StatisticsGen(
       examples=example_gen.outputs['examples'],
-      schema=schema_gen.outputs['schema']).with_id('StatisticsGen')
+      schema=schema_gen.outputs['schema']).with_id(ComponentId.STATISTICS_GEN)
 
   # Stops the run on any anomaly against the schema, or on drift from the
   # previous run's training data, before anything trains.
@@ -64,7 +65,7 @@ def create_pipeline(
       statistics=statistics_gen.outputs['statistics'],
       schema=schema_gen.outputs['schema'],
       label_drift=config.label_drift,
-      pixel_drift=config.pixel_drift).with_id('DataGate')
+      pixel_drift=config.pixel_drift).with_id(ComponentId.DATA_GATE)
 
   # Normalizes the pixels with train-split statistics; the graph also serves.
   transform = Transform(
@@ -76,7 +77,7 @@ def create_pipeline(
       # StatisticsGen already describes the raw data; skipping Transform's own
       # pre- and post-transform statistics saves a pass over every example.
       disable_statistics=True,
-      custom_config={'code': code_fingerprint}).with_id('Transform')
+      custom_config={'code': code_fingerprint}).with_id(ComponentId.TRANSFORM)
   transform.add_upstream_node(data_gate)
 
   # Trains the course's batch-norm CNN and exports both serving signatures.
@@ -86,14 +87,14 @@ def create_pipeline(
       transform_graph=transform.outputs['transform_graph'],
       schema=schema_gen.outputs['schema'],
       custom_config={'epochs': config.epochs, 'seed': config.seed,
-                     'code': code_fingerprint}).with_id('Trainer')
+                     'code': code_fingerprint}).with_id(ComponentId.TRAINER)
 
   # The model being served now: the baseline to beat (a Resolver Kubeflow can run).
   served_model = ServedModel(
       candidate=trainer.outputs['model'],
       serving_dir=config.serving_dir,
       refuse_corrupt=int(config.refuse_corrupt_served_model),
-      served_problem=served_problem).with_id('ServedModel')
+      served_problem=served_problem).with_id(ComponentId.SERVED_MODEL)
 
   # Blesses the candidate only above the gate's thresholds on the eval split.
   evaluator = GatedEvaluator(
@@ -102,7 +103,7 @@ def create_pipeline(
       baseline_model=served_model.outputs['baseline'],
       eval_config=gate.eval_config(config.accuracy_threshold,
                                    config.digit_accuracy_floor,
-                                   config.max_regression)).with_id('Evaluator')
+                                   config.max_regression)).with_id(ComponentId.EVALUATOR)
 
   # Copies a blessed model into the serving directory as a new version.
   pusher = AtomicPusher(
@@ -110,7 +111,7 @@ def create_pipeline(
       model_blessing=evaluator.outputs['blessing'],
       push_destination=pusher_pb2.PushDestination(
           filesystem=pusher_pb2.PushDestination.Filesystem(
-              base_directory=config.serving_dir))).with_id('Pusher')
+              base_directory=config.serving_dir))).with_id(ComponentId.PUSHER)
 
   # Last: one HTML page of what the run did (curves, confusion, mistakes, data,
   # verdict), an artifact so that Kubeflow runs have it too.
@@ -126,7 +127,7 @@ def create_pipeline(
       pushed_model=pusher.outputs['pushed_model'],
       accuracy_threshold=config.accuracy_threshold,
       digit_accuracy_floor=config.digit_accuracy_floor,
-      max_regression=config.max_regression).with_id('RunReport')
+      max_regression=config.max_regression).with_id(ComponentId.RUN_REPORT)
 
   return tfx_pipeline.Pipeline(
       pipeline_name=configs.PIPELINE_NAME,

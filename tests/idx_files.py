@@ -6,7 +6,7 @@ import struct
 
 import numpy as np
 
-from components.idx_example_gen import idx
+from mnist_tfx.lib import idx
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MNIST = os.path.join(PROJECT, 'data', 'mnist')

@@ -3,7 +3,7 @@
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from trainer_module import features
+from mnist_tfx.lib import features
 
 # The whole MNIST training split (about 190 MB as floats): a full shuffle each epoch.
 SHUFFLE_BUFFER = 60_000

@@ -7,7 +7,7 @@ left to the ReLU's next layer (scale=False), as in the course.
 
 import tensorflow as tf
 
-from trainer_module import features
+from mnist_tfx.lib import features
 
 DROPOUT = 0.3  # The course's rate: enough to regularize the 200-unit dense layer.
 

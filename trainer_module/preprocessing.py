@@ -3,7 +3,7 @@
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from trainer_module import features
+from mnist_tfx.lib import features
 
 
 def preprocessing_fn(inputs):

@@ -9,10 +9,8 @@ Both return `probabilities` [N, 10] and `digit` [N].
 import tensorflow as tf
 import tensorflow_transform as tft
 
-from trainer_module import features
-
-SERVING_DEFAULT = 'serving_default'
-SERVING_PIXELS = 'serving_pixels'
+from mnist_tfx.lib import contracts
+from mnist_tfx.lib import features
 
 
 def export_serving_model(model: tf.keras.Model,
@@ -39,6 +37,6 @@ def export_serving_model(model: tf.keras.Model,
     return predict({features.PIXELS_KEY: tf.cast(tf.round(flat), tf.int64)})
 
   tf.saved_model.save(model, export_dir, signatures={
-      SERVING_DEFAULT: serve_examples.get_concrete_function(),
-      SERVING_PIXELS: serve_pixels.get_concrete_function(),
+      contracts.Signature.SERVING_DEFAULT: serve_examples.get_concrete_function(),
+      contracts.Signature.SERVING_PIXELS: serve_pixels.get_concrete_function(),
   })

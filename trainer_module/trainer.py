@@ -8,13 +8,11 @@ import tensorflow_transform as tft
 from absl import logging
 from tfx.components.trainer.fn_args_utils import FnArgs
 
-from trainer_module import inputs
-from trainer_module import model as model_lib
-from trainer_module import signatures
-from trainer_module import training
-
-# In the model_run folder, beside TensorBoard's logs: the run report draws the curves from it.
-HISTORY_FILE = 'history.json'
+from mnist_tfx.lib import contracts
+from mnist_tfx.trainer_module import inputs
+from mnist_tfx.trainer_module import model as model_lib
+from mnist_tfx.trainer_module import signatures
+from mnist_tfx.trainer_module import training
 
 
 def run_fn(fn_args: FnArgs) -> None:
@@ -56,9 +54,10 @@ def run_fn(fn_args: FnArgs) -> None:
 
 
 def write_history(history: dict, model_run_dir: str) -> None:
-  """Per-epoch loss, accuracy (train and val_) and learning rate (lr), for the run report."""
+  """Per-epoch loss, accuracy (train and val_) and learning rate (lr), beside TensorBoard's
+  logs in model_run: the run report draws its curves from them."""
   tf.io.gfile.makedirs(model_run_dir)
-  with tf.io.gfile.GFile(os.path.join(model_run_dir, HISTORY_FILE), 'w') as f:
+  with tf.io.gfile.GFile(os.path.join(model_run_dir, contracts.File.HISTORY), 'w') as f:
     json.dump({name: [float(v) for v in values] for name, values in history.items()}, f)
 
 

@@ -14,9 +14,10 @@ from tfx.dsl.component.experimental.decorators import component
 from tfx.types import artifact_utils
 from tfx.types import standard_artifacts
 
-from components.idx_example_gen import idx
-from components.idx_example_gen import records
-from components.idx_example_gen import spans as spans_lib
+from mnist_tfx.lib import contracts
+from mnist_tfx.lib import idx
+from mnist_tfx.components.idx_example_gen import records
+from mnist_tfx.lib import spans as spans_lib
 
 
 @component
@@ -57,6 +58,6 @@ def IdxExampleGen(  # pylint: disable=invalid-name
   examples.span = max(number for number, _ in sources['train'])
   examples.set_string_custom_property('payload_format', 'FORMAT_TF_EXAMPLE')
   examples.set_string_custom_property('file_format', 'tfrecords_gzip')
-  examples.set_string_custom_property('example_counts', json.dumps(counts))
-  examples.set_string_custom_property('spans', json.dumps(read))
+  examples.set_string_custom_property(contracts.Property.EXAMPLE_COUNTS, json.dumps(counts))
+  examples.set_string_custom_property(contracts.Property.SPANS, json.dumps(read))
 

@@ -13,8 +13,8 @@ import pyarrow as pa
 import tensorflow as tf
 from tfx_bsl.coders import example_coder
 
-from trainer_module.features import LABEL_KEY
-from trainer_module.features import PIXELS_KEY
+from mnist_tfx.lib.features import LABEL_KEY
+from mnist_tfx.lib.features import PIXELS_KEY
 
 # zlib level 1: four times faster than the default level 6, files 14% larger.
 _OPTIONS = tf.io.TFRecordOptions(compression_type='GZIP', compression_level=1)

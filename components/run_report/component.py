@@ -23,10 +23,12 @@ from tfx.types.standard_artifacts import ModelEvaluation
 from tfx.types.standard_artifacts import ModelRun
 from tfx.types.standard_artifacts import PushedModel
 
-from components.run_report import facts
-from components.run_report import page
+from mnist_tfx.components.gated_evaluator import metrics
+from mnist_tfx.components.run_report import facts
+from mnist_tfx.components.run_report import page
+from mnist_tfx.lib import contracts
 
-PAGE_FILE = 'index.html'
+_PROPERTY = contracts.Property
 
 
 @component
@@ -64,24 +66,24 @@ def RunReport(  # pylint: disable=invalid-name
     pushed_model: the Pusher's, for where the model went; optional, so that a
       report is written whatever happened to it.
   """
-  pushed = pushed_model is not None and pushed_model.get_int_custom_property('pushed') == 1
+  pushed = pushed_model is not None and pushed_model.get_int_custom_property(_PROPERTY.PUSHED) == 1
   decision = page.Decision(
-      blessed=blessing.get_int_custom_property('blessed') == 1,
+      blessed=blessing.get_int_custom_property(_PROPERTY.BLESSED) == 1,
       accuracy_threshold=accuracy_threshold,
       digit_accuracy_floor=digit_accuracy_floor,
       max_regression=max_regression,
-      served_version=baseline.get_string_custom_property('served_version'),
-      served_problem=baseline.get_string_custom_property('served_problem'),
-      pushed_version=pushed_model.get_string_custom_property('pushed_version') if pushed else '',
-      pushed_to=pushed_model.get_string_custom_property('pushed_destination') if pushed else '',
+      served_version=baseline.get_string_custom_property(_PROPERTY.SERVED_VERSION),
+      served_problem=baseline.get_string_custom_property(_PROPERTY.SERVED_PROBLEM),
+      pushed_version=pushed_model.get_string_custom_property(_PROPERTY.PUSHED_VERSION) if pushed else '',
+      pushed_to=pushed_model.get_string_custom_property(_PROPERTY.PUSHED_DESTINATION) if pushed else '',
       model_uri=model.uri)
   html = page.build(decision,
-                    evaluation=facts.evaluation(evaluation.uri),
+                    evaluation=metrics.evaluation(evaluation.uri),
                     history=facts.history(model_run.uri),
                     splits=facts.statistics(statistics),
                     anomalies=facts.anomalies(anomalies),
                     predictions=facts.predictions(examples.uri, model.uri))
-  path = os.path.join(report.uri, PAGE_FILE)
+  path = os.path.join(report.uri, contracts.File.REPORT_PAGE)
   with fileio.open(path, 'w') as f:
     f.write(html)
-  report.set_string_custom_property('page_path', path)
+  report.set_string_custom_property(_PROPERTY.PAGE_PATH, path)

@@ -1,6 +1,7 @@
 """What the run did, read back from its artifacts into plain numbers for the page.
 
-One function per artifact; the page and the figures never see an artifact. The
+One function per artifact (the Evaluator's figures come from its own reader,
+gated_evaluator/metrics.py); the page and the figures never see an artifact. The
 test digits' predictions are the candidate model's own, through the same
 signature TFMA called (serving_default), so the page's confusion matrix and
 misclassified digits count what the Evaluator's accuracy counts.
@@ -13,29 +14,17 @@ from typing import Dict, List, Optional
 
 import numpy as np
 import tensorflow as tf
-import tensorflow_model_analysis as tfma
 from tensorflow_metadata.proto.v0 import anomalies_pb2
-from tfx.components.example_validator import executor as validator_executor
 from tfx.components.statistics_gen import stats_artifact_utils
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 from tfx.utils import path_utils
 
-from trainer_module import features
-from trainer_module import signatures
-from trainer_module import trainer
+from mnist_tfx.lib import contracts
+from mnist_tfx.lib import features
 
 EVAL_SPLIT = 'eval'
-ACCURACY = 'sparse_categorical_accuracy'  # TFMA's name for the gate's metric.
 BATCH = 1000
-
-
-@dataclasses.dataclass
-class Evaluation:
-  """The Evaluator's figures for the candidate, and for the served model if there was one."""
-  accuracy: Optional[float] = None
-  digit_accuracy: Dict[int, float] = dataclasses.field(default_factory=dict)
-  baseline_accuracy: Optional[float] = None
 
 
 @dataclasses.dataclass
@@ -68,30 +57,11 @@ class Predictions:
 
 def history(model_run_uri: str) -> Dict[str, List[float]]:
   """The Trainer's per-epoch history; empty if the model was trained without writing it."""
-  path = os.path.join(model_run_uri, trainer.HISTORY_FILE)
+  path = os.path.join(model_run_uri, contracts.File.HISTORY)
   if not tf.io.gfile.exists(path):
     return {}
   with tf.io.gfile.GFile(path) as f:
     return json.load(f)
-
-
-def evaluation(evaluation_uri: str) -> Evaluation:
-  """Overall and per-digit accuracy of the candidate; overall of the baseline."""
-  result = Evaluation()
-  for metrics in tfma.load_metrics(evaluation_uri):
-    keys = metrics.slice_key.single_slice_keys
-    for item in metrics.metric_keys_and_values:
-      if item.key.name != ACCURACY or item.key.is_diff:
-        continue
-      value = item.value.double_value.value
-      if item.key.model_name == 'baseline':
-        if not keys:
-          result.baseline_accuracy = value
-      elif not keys:
-        result.accuracy = value
-      elif keys[0].column == features.LABEL_KEY:
-        result.digit_accuracy[int(keys[0].int64_value)] = value
-  return result
 
 
 def statistics(statistics_artifact) -> Dict[str, SplitData]:
@@ -117,7 +87,7 @@ def anomalies(anomalies_artifact) -> Dict[str, List[str]]:
   result = {}
   for split in artifact_utils.decode_split_names(anomalies_artifact.split_names):
     path = os.path.join(anomalies_artifact.uri, f'Split-{split}',
-                        validator_executor.DEFAULT_FILE_NAME)
+                        contracts.File.ANOMALIES)
     found = anomalies_pb2.Anomalies.FromString(io_utils.read_bytes_file(path))
     result[split] = [f'{name}: {info.description}'
                      for name, info in sorted(found.anomaly_info.items())]
@@ -131,7 +101,7 @@ def predictions(examples_uri: str, model_uri: str) -> Predictions:
   files = tf.io.gfile.glob(os.path.join(examples_uri, f'Split-{EVAL_SPLIT}', '*'))
   dataset = tf.data.TFRecordDataset(sorted(files), compression_type='GZIP').batch(BATCH)
   model = tf.saved_model.load(path_utils.serving_model_path(model_uri))
-  serve = model.signatures[signatures.SERVING_DEFAULT]
+  serve = model.signatures[contracts.Signature.SERVING_DEFAULT]
   spec = {features.PIXELS_KEY: tf.io.FixedLenFeature([features.PIXELS], tf.int64),
           features.LABEL_KEY: tf.io.FixedLenFeature([], tf.int64)}
   images, labels, predicted = [], [], []

@@ -12,9 +12,10 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from components.run_report import facts as facts_lib
-from components.run_report import figures
-from trainer_module import training
+from mnist_tfx.components.gated_evaluator import metrics
+from mnist_tfx.components.run_report import facts as facts_lib
+from mnist_tfx.components.run_report import figures
+from mnist_tfx.lib import contracts
 
 # Enough to see what the model gets wrong; a bad model's thousands would bury the page.
 MAX_MISCLASSIFIED_SHOWN = 100
@@ -53,7 +54,7 @@ class Decision:
   model_uri: str
 
 
-def build(decision: Decision, evaluation: facts_lib.Evaluation,
+def build(decision: Decision, evaluation: metrics.Evaluation,
           history: Dict[str, List[float]], splits: Dict[str, facts_lib.SplitData],
           anomalies: Dict[str, List[str]], predictions: facts_lib.Predictions) -> str:
   """The whole page, top to bottom in the order a reader asks: verdict, training, test, data."""
@@ -77,7 +78,7 @@ def build(decision: Decision, evaluation: facts_lib.Evaluation,
   return '\n'.join(parts) + '\n'
 
 
-def _decision(decision: Decision, evaluation: facts_lib.Evaluation) -> List[str]:
+def _decision(decision: Decision, evaluation: metrics.Evaluation) -> List[str]:
   accuracy = evaluation.accuracy
   worst = min(evaluation.digit_accuracy.items(), key=lambda item: item[1], default=None)
   verdict = ('<span class="yes">blessed</span>' if decision.blessed
@@ -114,7 +115,7 @@ def _training(history: Dict[str, List[float]]) -> List[str]:
   parts = ['<section id="training">', '<h2>Training</h2>']
   if not history:
     return parts + ['<p class="muted">No per-epoch history: this model was trained by a '
-                    'Trainer that did not write history.json.</p>', '</section>']
+                    f'Trainer that did not write {contracts.File.HISTORY}.</p>', '</section>']
   parts.append('<div class="grid">')
   for name, title in (('loss', 'loss (cross-entropy)'), ('accuracy', 'accuracy')):
     if name in history:
@@ -123,12 +124,12 @@ def _training(history: Dict[str, List[float]]) -> List[str]:
                            'evaluation data.'))
   if 'lr' in history:
     parts.append(_figure('learning-rate', figures.learning_rate(history['lr']),
-                         f'The learning-rate schedule: {training.INITIAL_LEARNING_RATE:g} '
-                         f'&times; {training.DECAY_PER_EPOCH:g}<sup>epoch &minus; 1</sup>.'))
+                         'The learning rate of each epoch, as the Trainer set it: from '
+                         f'{history["lr"][0]:.3g} to {history["lr"][-1]:.3g}.'))
   return parts + ['</div>', '</section>']
 
 
-def _test(decision: Decision, evaluation: facts_lib.Evaluation,
+def _test(decision: Decision, evaluation: metrics.Evaluation,
           predictions: facts_lib.Predictions, wrong: np.ndarray, shown: np.ndarray) -> List[str]:
   total = len(predictions.labels)
   accuracy = evaluation.accuracy

@@ -4,10 +4,11 @@ copied again, and a damaged served version is never taken for the model."""
 import json
 import os
 
+from tfx.components.pusher import executor as stock_pusher
 from tfx.types import standard_artifacts
 
-from components import serving_dir
-from components.atomic_pusher import AtomicPusherExecutor
+from mnist_tfx.components.atomic_pusher import executor
+from mnist_tfx.lib import serving_dir
 
 
 def _model(tmp_path):
@@ -27,7 +28,7 @@ def _push(model, serving, tmp_path, n):
   blessing.set_int_custom_property('blessed', 1)
   pushed = standard_artifacts.PushedModel()
   pushed.uri = str(tmp_path / 'pushed' / str(n))
-  AtomicPusherExecutor().Do(
+  executor.Executor().Do(
       {'model': [model], 'model_blessing': [blessing]}, {'pushed_model': [pushed]},
       {'push_destination': json.dumps({'filesystem': {'base_directory': serving}})})
   assert pushed.get_int_custom_property('pushed') == 1
@@ -52,3 +53,16 @@ def test_a_damaged_served_version_is_pushed_over_not_recorded(tmp_path):
   second = _push(model, serving, tmp_path, 2)
   assert serving_dir.versions(serving) == [first, second]
   assert serving_dir.problem(serving, second) is None
+
+
+def test_the_marks_are_the_stock_pushers_of_this_tfx():
+  """TFX has no public way to mark a PushedModel: ours must write what its Pusher writes."""
+  for version in ('7', None):
+    ours, stock = standard_artifacts.PushedModel(), standard_artifacts.PushedModel()
+    executor.mark(ours, version, destination='/serving/7')
+    if version is None:
+      stock_pusher.Executor()._MarkNotPushed(stock)  # pylint: disable=protected-access
+    else:
+      stock_pusher.Executor()._MarkPushed(  # pylint: disable=protected-access
+          stock, pushed_destination='/serving/7', pushed_version=version)
+    assert ours.mlmd_artifact.custom_properties == stock.mlmd_artifact.custom_properties

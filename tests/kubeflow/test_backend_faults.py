@@ -12,8 +12,9 @@ import dataclasses
 import pytest
 import yaml
 
-from kubeflow import compiler
-from pipeline import configs
+from mnist_tfx.kubeflow import compiler
+from mnist_tfx.kubeflow import configs as kubeflow_configs
+from mnist_tfx.pipeline import configs
 from tests.kubeflow.backend import launcher
 from tests.kubeflow.backend import object_store
 
@@ -26,7 +27,7 @@ def spec(tmp_path_factory):
   config = configs.PipelineConfig(data_root=f'ram://{BUCKET}/mnist',
                                   output_dir=f'ram://{BUCKET}/outputs')
   package = compiler.compile_pipeline(
-      config, configs.KubeflowConfig(image='mnist-tfx:test', package=str(out / 'spec.yaml')))
+      config, kubeflow_configs.KubeflowConfig(image='mnist-tfx:test', package=str(out / 'spec.yaml')))
   with open(package) as f:
     return next(yaml.safe_load_all(f)), config
 

@@ -12,9 +12,11 @@ import yaml
 
 from google.protobuf import json_format
 
-from kubeflow import compiler
-from pipeline import cli
-from pipeline import configs
+from mnist_tfx.app import cli
+from mnist_tfx.kubeflow import compiler
+from mnist_tfx.kubeflow import configs as kubeflow_configs
+from mnist_tfx.lib.errors import UsageError
+from mnist_tfx.pipeline import configs
 
 IMAGE = 'us-docker.pkg.dev/my-project/mnist/mnist-tfx:v7'
 DATA_ROOT = 'gs://my-bucket/mnist'
@@ -42,7 +44,7 @@ def _executors(spec):
 
 
 def test_schema_2_1_0_and_the_local_pipelines_components(compiled):
-  from pipeline import pipeline  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.pipeline import pipeline  # pylint: disable=g-import-not-at-top
   _, (spec, _) = compiled
   assert spec['schemaVersion'] == '2.1.0'
   local = [c.id for c in pipeline.create_pipeline(configs.PipelineConfig()).components]
@@ -71,7 +73,7 @@ def test_every_step_runs_the_configured_image_through_our_entrypoint(compiled):
     assert list(executor) == ['container']  # No importer, resolver or driver steps.
     container = executor['container']
     assert container['image'] == IMAGE
-    assert container['command'] == ['python', '-m', 'kubeflow.entrypoint']
+    assert container['command'] == ['python', '-m', 'mnist_tfx.kubeflow.entrypoint']
     assert '--json_serialized_inputs_spec_args' in container['args']
     assert 'driver' not in ' '.join(container['args'])
 
@@ -150,13 +152,13 @@ def test_without_gpus_there_are_no_accelerator_and_no_placement(tmp_path):
 
 def test_dataflow_runner_arguments():
   config = configs.PipelineConfig(data_root=DATA_ROOT, output_dir=OUTPUT_DIR)
-  cluster = configs.KubeflowConfig(image=IMAGE, beam_runner='DataflowRunner',
+  cluster = kubeflow_configs.KubeflowConfig(image=IMAGE, beam_runner='DataflowRunner',
                                    dataflow_project='my-project')
   args = compiler.beam_args(config, cluster)
   assert '--runner=DataflowRunner' in args
   assert f'--temp_location={OUTPUT_DIR}/beam-temp' in args
   assert f'--sdk_container_image={IMAGE}' in args
-  with pytest.raises(ValueError, match='--dataflow-project'):
+  with pytest.raises(UsageError, match="--dataflow-project"):
     compiler.beam_args(config, dataclasses.replace(cluster, dataflow_project=''))
 
 

@@ -6,7 +6,7 @@ runs there, in test_backend_faults.py and test_pipeline_on_backend.py.
 
 import pytest
 
-from kubeflow import entrypoint
+from mnist_tfx.kubeflow import entrypoint
 
 EXAMPLES_TYPE = {'instanceSchema': 'title: tfx.Examples\ntype: object\n'}
 SCHEMA_TYPE = {'instanceSchema': 'title: tfx.Schema\ntype: object\n'}

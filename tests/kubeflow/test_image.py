@@ -11,8 +11,9 @@ import re
 import pytest
 import yaml
 
-from kubeflow import compiler
-from pipeline import configs
+from mnist_tfx.kubeflow import compiler
+from mnist_tfx.kubeflow import configs as kubeflow_configs
+from mnist_tfx.pipeline import configs
 
 PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -65,7 +66,7 @@ def test_keras_mode_project_folder_and_user():
 def spec(tmp_path_factory):
   package = compiler.compile_pipeline(
       configs.PipelineConfig(data_root='gs://b/data', output_dir='gs://b/out'),
-      configs.KubeflowConfig(image='mnist-tfx:test',
+      kubeflow_configs.KubeflowConfig(image='mnist-tfx:test',
                              package=str(tmp_path_factory.mktemp('image') / 'spec.yaml')))
   with open(package) as f:
     return next(yaml.safe_load_all(f))

@@ -8,9 +8,10 @@ on the small data in a bucket that keeps folder markers as GCS does.
 import pytest
 import yaml
 
-from components import serving_dir
-from kubeflow import compiler
-from pipeline import configs
+from mnist_tfx.lib import serving_dir
+from mnist_tfx.kubeflow import compiler
+from mnist_tfx.kubeflow import configs as kubeflow_configs
+from mnist_tfx.pipeline import configs
 from tests.kubeflow.backend import launcher
 from tests.kubeflow.backend import object_store
 
@@ -26,7 +27,7 @@ def finished_run(tmp_path_factory, small_data_root):
       data_root=f'ram://{BUCKET}/mnist', output_dir=f'ram://{BUCKET}/outputs', epochs=2, seed=7,
       accuracy_threshold=0.8, digit_accuracy_floor=0.5)
   package = compiler.compile_pipeline(
-      config, configs.KubeflowConfig(image='mnist-tfx:test', package=str(out / 'spec.yaml')))
+      config, kubeflow_configs.KubeflowConfig(image='mnist-tfx:test', package=str(out / 'spec.yaml')))
   with open(package) as f:
     spec = next(yaml.safe_load_all(f))
   bucket = object_store.Bucket(out / 'bucket.sqlite')

@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from pipeline import cli
+from mnist_tfx.app import cli
 
 API = '/apis/v2beta1'
 OUTPUT_DIR = 'gs://my-bucket/mnist-tfx'

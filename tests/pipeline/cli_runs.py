@@ -23,7 +23,7 @@ def mnist_pipeline(*args, unprivileged: bool = False) -> subprocess.CompletedPro
   if unprivileged and os.geteuid() == 0:
     prefix = ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--']
   result = subprocess.run(
-      [*prefix, sys.executable, '-m', 'pipeline.cli', *map(str, args)],
+      [*prefix, sys.executable, '-m', 'mnist_tfx.app.cli', *map(str, args)],
       capture_output=True, text=True, timeout=1800, check=False)
   print(result.stdout, result.stderr)  # Shown by pytest when a test fails.
   return result

@@ -2,7 +2,7 @@
 
 import os
 
-from pipeline import fingerprint
+from mnist_tfx.pipeline import fingerprint
 
 
 def test_data_fingerprint_follows_the_files(tmp_path):

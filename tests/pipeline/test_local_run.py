@@ -29,7 +29,7 @@ def test_first_run_pushes_a_blessed_model(first_run):
 
 def test_both_signatures_answer_real_test_digits(first_run, mnist_arrays):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from components.idx_example_gen import records  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.components.idx_example_gen import records  # pylint: disable=g-import-not-at-top
   output_dir, _ = first_run
   model = tf.saved_model.load(os.path.join(output_dir, 'serving', served_versions(output_dir)[0]))
   images, labels = mnist_arrays['eval']

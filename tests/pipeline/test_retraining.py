@@ -14,7 +14,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from pipeline import cli
+from mnist_tfx.app import cli
 from tests import idx_files
 from tests.pipeline.cli_runs import QUICK
 from tests.pipeline.cli_runs import component_states

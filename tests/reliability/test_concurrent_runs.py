@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from pipeline import run_lock
+from mnist_tfx.app import run_lock
 from tests.pipeline.cli_runs import QUICK
 from tests.pipeline.cli_runs import run_cli
 from tests.reliability.table import command_line
@@ -14,7 +14,7 @@ from tests.reliability.table import command_line
 
 def test_two_runs_started_at_once_one_runs_the_other_refuses(tmp_path, small_data_root, record):
   output_dir = tmp_path / 'outputs'
-  args = [sys.executable, '-m', 'pipeline.cli', 'run', '--data-root', str(small_data_root),
+  args = [sys.executable, '-m', 'mnist_tfx.app.cli', 'run', '--data-root', str(small_data_root),
           '--output-dir', str(output_dir), *QUICK]
   runs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
           for _ in range(2)]
@@ -65,7 +65,7 @@ def test_a_rollback_refuses_while_a_run_holds_the_folder(tmp_path):
   output_dir = tmp_path / 'outputs'
   with run_lock.hold(str(output_dir)):
     result = subprocess.run(
-        [sys.executable, '-m', 'pipeline.cli', 'rollback', '1', '--output-dir', str(output_dir)],
+        [sys.executable, '-m', 'mnist_tfx.app.cli', 'rollback', '1', '--output-dir', str(output_dir)],
         capture_output=True, text=True, timeout=300, check=False)
   assert result.returncode == 1
   last_line = result.stderr.strip().splitlines()[-1]  # After TensorFlow's import noise.

@@ -21,8 +21,8 @@ import time
 import numpy as np
 import pytest
 
-from pipeline import configs
-from pipeline import summary
+from mnist_tfx.pipeline import configs
+from mnist_tfx.pipeline import run_reader
 from tests import idx_files
 from tests.pipeline.cli_runs import QUICK
 from tests.pipeline.cli_runs import component_states
@@ -81,7 +81,7 @@ def _poll(found, timeout=120):
 def _kill_during(story: Story, component: str, moment) -> str:
   """Starts a run, SIGKILLs it at `moment` inside `component`; returns what moment saw."""
   process = subprocess.Popen(
-      [sys.executable, '-m', 'pipeline.cli', 'run', '--data-root', str(story.data_root),
+      [sys.executable, '-m', 'mnist_tfx.app.cli', 'run', '--data-root', str(story.data_root),
        '--output-dir', str(story.output_dir), *QUICK],
       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
   lines, seen = queue.Queue(), []
@@ -134,10 +134,8 @@ def _while_pushing(story):
 
 def _last_states(output_dir):
   """{component: state word} of the newest run in ML Metadata (which must be readable)."""
-  store = summary.open_store(configs.PipelineConfig(output_dir=str(output_dir)).metadata_path)
-  runs = summary.pipeline_runs(store)
-  report = summary.read_run(store, runs[-1], summary.Report(wall_seconds=0))
-  return {name: state for name, state, _ in report.components}
+  record = run_reader.all_runs(configs.PipelineConfig(output_dir=str(output_dir)).metadata_path)[-1]
+  return {step.name: step.state for step in record.components}
 
 
 KILLS = [
@@ -169,7 +167,7 @@ def test_1_killed_during_each_component_the_next_run_starts_there(
   if len(story.killed) > 1:  # The run before was killed later than this one started.
     ran_before = ORDER[:ORDER.index(story.killed[-2][0])]
     assert all(states[c] == 'cached' for c in ran_before), states
-  from components import serving_dir  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.lib import serving_dir  # pylint: disable=g-import-not-at-top
   serving = os.path.join(story.output_dir, 'serving')
   versions = serving_dir.versions(serving)  # A hidden half-copy is no version.
   assert len(versions) <= 1
@@ -181,7 +179,7 @@ def test_2_the_next_run_completes_and_pushes_exactly_one_version(story, record):
   result = mnist_pipeline(*args)
   states = component_states(result.stdout)
   versions = served_versions(story.output_dir)
-  from pipeline import history  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.app import history  # pylint: disable=g-import-not-at-top
   config = configs.PipelineConfig(output_dir=str(story.output_dir))
   runs = history.runs(config).strip().splitlines()[1:]
   lineage = history.lineage(config, versions[-1]) if versions else ''
@@ -289,7 +287,7 @@ def test_4_with_room_again_a_good_model_replaces_the_damaged_one(story, record):
   assert result.returncode == 0
   assert all(states[c] == 'cached' for c in ORDER[:ORDER.index('Pusher')]), states
   assert len(versions) == 2
-  from components import serving_dir  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.lib import serving_dir  # pylint: disable=g-import-not-at-top
   assert serving_dir.problem(str(story.output_dir / 'serving'), versions[-1]) is None
 
 

@@ -17,7 +17,7 @@ MARGIN_MB = 64
 # VmHWM, since a child's ru_maxrss starts from its parent's (the test runner's) size.
 _INGEST = '''
 import itertools, re, sys
-from components.idx_example_gen import idx, records, spans
+from mnist_tfx.lib import idx, records, spans
 parts = spans.sources(sys.argv[1])['train']
 chunks = itertools.chain.from_iterable(idx.read_pairs(*pair) for _, pair in parts)
 count = records.write_tfrecords(chunks, sys.argv[2])

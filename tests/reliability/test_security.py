@@ -8,8 +8,9 @@ import subprocess
 
 import yaml
 
-from kubeflow import compiler
-from pipeline import configs
+from mnist_tfx.kubeflow import compiler
+from mnist_tfx.kubeflow import configs as kubeflow_configs
+from mnist_tfx.pipeline import configs
 from tests import idx_files
 
 UNSAFE_MODULES = {'pickle', 'cPickle', 'dill', 'cloudpickle', 'marshal', 'shelve', 'joblib'}
@@ -70,7 +71,7 @@ def test_the_image_runs_as_a_user_that_is_not_root(record):
 def test_no_credentials_in_the_repository_or_the_compiled_spec(tmp_path, record):
   package = compiler.compile_pipeline(
       configs.PipelineConfig(data_root='gs://b/data', output_dir='gs://b/out'),
-      configs.KubeflowConfig(image='mnist-tfx:test', package=str(tmp_path / 'spec.yaml')))
+      kubeflow_configs.KubeflowConfig(image='mnist-tfx:test', package=str(tmp_path / 'spec.yaml')))
   files = [path for path in _tracked() if not path.endswith(('.gz', '.png', '.lock'))
            and path != os.path.abspath(__file__)]  # This file holds the patterns.
   found = []

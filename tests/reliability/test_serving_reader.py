@@ -11,14 +11,14 @@ import sys
 import threading
 import time
 
-from components import serving_dir
+from mnist_tfx.lib import serving_dir
 from tests.pipeline.cli_runs import served_versions
 
 PUSHES = 25
 
 _WRITER = '''
 import sys
-from components import serving_dir
+from mnist_tfx.lib import serving_dir
 for _ in range(int(sys.argv[3])):
   serving_dir.publish(sys.argv[1], sys.argv[2])
 '''

@@ -2,7 +2,7 @@
 
 
 def test_layers_and_parameter_count():
-  from trainer_module import model as model_lib  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.trainer_module import model as model_lib  # pylint: disable=g-import-not-at-top
   model = model_lib.build_model()
   assert model.count_params() == 354_538
   kinds = [(type(layer).__name__, layer.get_config()) for layer in model.layers[1:]]

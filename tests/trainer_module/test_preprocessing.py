@@ -8,7 +8,7 @@ def test_normalizes_pixels_to_a_28x28x1_image(tmp_path, mnist_arrays):
   import tensorflow_transform.beam as tft_beam  # pylint: disable=g-import-not-at-top
   from tensorflow_transform.tf_metadata import dataset_metadata  # pylint: disable=g-import-not-at-top
   from tensorflow_transform.tf_metadata import schema_utils  # pylint: disable=g-import-not-at-top
-  from trainer_module import preprocessing  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.trainer_module import preprocessing  # pylint: disable=g-import-not-at-top
 
   images, labels = mnist_arrays['train']
   images, labels = images[:500], labels[:500]

@@ -5,7 +5,7 @@ import numpy as np
 
 def test_written_examples_parse_back(tmp_path, mnist_arrays):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from components.idx_example_gen import records  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.components.idx_example_gen import records  # pylint: disable=g-import-not-at-top
   images, labels = mnist_arrays['eval']
   path = str(tmp_path / 'Split-eval' / 'data.gz')
   count = records.write_tfrecords([(images[:10], labels[:10]), (images[10:25], labels[10:25])],

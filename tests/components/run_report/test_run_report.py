@@ -11,8 +11,9 @@ import re
 
 from PIL import Image
 
-from pipeline import configs
-from pipeline import summary
+from mnist_tfx.pipeline import configs
+from mnist_tfx.pipeline import run_reader
+from mnist_tfx.pipeline import run_record
 from tests.conftest import SMALL_EVAL
 from tests.conftest import SMALL_TRAIN
 from tests.pipeline.cli_runs import report_page
@@ -36,11 +37,10 @@ def _main_attributes(page: str) -> dict:
   return dict(re.findall(r'data-([a-z-]+)="([^"]*)"', tag))
 
 
-def _evaluator(first_run) -> summary.Report:
+def _evaluator(first_run) -> run_record.RunRecord:
   output_dir, _ = first_run
   config = configs.PipelineConfig(output_dir=str(output_dir))
-  store = summary.open_store(config.metadata_path)
-  return summary.read_run(store, summary.pipeline_runs(store)[0], summary.Report(wall_seconds=0))
+  return run_reader.all_runs(config.metadata_path)[0]
 
 
 def test_every_picture_decodes_and_nothing_is_fetched(first_run):

@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional
 from kfp.pipeline_spec import pipeline_spec_pb2
 from google.protobuf import json_format
 
-from kubeflow import compiler
+from mnist_tfx.kubeflow import compiler
 from tests.kubeflow.backend import errors
 from tests.kubeflow.backend import mlmd
 from tests.kubeflow.backend import object_store

@@ -5,8 +5,8 @@ import os
 import numpy as np
 import pytest
 
-from components.errors import DataError
-from components.idx_example_gen import idx
+from mnist_tfx.lib.errors import DataError
+from mnist_tfx.lib import idx
 from tests import idx_files
 
 

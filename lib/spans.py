@@ -19,8 +19,9 @@ import re
 import shutil
 from typing import Dict, List, Optional, Tuple
 
-from components.errors import DataError
-from components.idx_example_gen import idx
+from mnist_tfx.lib import idx
+from mnist_tfx.lib.errors import DataError
+from mnist_tfx.lib.errors import UsageError
 
 _SPAN_NAME = re.compile(r'span-([1-9][0-9]*)')
 _INCOMING_PREFIX = '.incoming-'
@@ -79,7 +80,7 @@ def sources(data_root: str, span_window: int = 1,
   run trained on.
   """
   if span_window < 1:
-    raise ValueError(f'span_window must be at least 1, not {span_window}')
+    raise UsageError(f'span_window must be at least 1, not {span_window}')
   spans = list_spans(data_root)
   found = {'train': [(span.number, span.train_pair()) for span in spans[-span_window:]],
            'eval': [_eval_source(spans, eval_root)]}

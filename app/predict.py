@@ -11,9 +11,11 @@ from typing import List, Tuple
 
 import numpy as np
 
-from components import serving_dir as serving_dir_lib
-from components.errors import DataError
-from pipeline import digit_image
+from mnist_tfx.lib import contracts
+from mnist_tfx.lib import serving_dir as serving_dir_lib
+from mnist_tfx.lib.errors import DataError
+from mnist_tfx.lib.errors import UsageError
+from mnist_tfx.app import digit_image
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg')
 
@@ -44,15 +46,15 @@ def image_files(paths: List[str]) -> List[str]:
 
 
 def newest_model(serving_dir: str) -> str:
-  """The SavedModel of the highest version; ValueError if nothing was pushed yet, or if
+  """The SavedModel of the highest version; UsageError if nothing was pushed yet, or if
   its files no longer match what was pushed (it would predict with damaged weights)."""
   version = serving_dir_lib.latest_version(serving_dir)
   if version is None:
-    raise ValueError(f'{serving_dir}: no pushed model yet (mnist-pipeline run pushes '
+    raise UsageError(f'{serving_dir}: no pushed model yet (mnist-pipeline run pushes '
                      'a blessed model there)')
   problem = serving_dir_lib.problem(serving_dir, version)
   if problem is not None:
-    raise ValueError(f'the newest version is damaged: {problem} (mnist-pipeline run '
+    raise UsageError(f'the newest version is damaged: {problem} (mnist-pipeline run '
                      'replaces it; rollback serves an earlier one)')
   return os.path.join(serving_dir, version)
 
@@ -64,9 +66,8 @@ def predict(paths: List[str], serving_dir: str) -> Tuple[str, List[Prediction]]:
   files = image_files(paths)
   pixels = np.stack([digit_image.read(path) for path in files])
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from trainer_module import signatures  # pylint: disable=g-import-not-at-top
   model = tf.saved_model.load(model_dir)
-  outputs = model.signatures[signatures.SERVING_PIXELS](pixels=tf.constant(pixels))
+  outputs = model.signatures[contracts.Signature.SERVING_PIXELS](pixels=tf.constant(pixels))
   probabilities = outputs['probabilities'].numpy()
   return model_dir, [Prediction(path, int(row.argmax()), float(row.max()),
                                 [float(p) for p in row])

@@ -21,10 +21,13 @@ from typing import Dict, Optional
 from tfx.dsl.io import fileio
 from tfx.utils import io_utils
 
+from mnist_tfx.lib.errors import UsageError
+
 _INCOMING_PREFIX = '.incoming-'
 _GRAPH_FILE = 'saved_model.pb'
-# Inside a rolled-back version: the version it copies. TF Serving ignores assets.extra/.
-_EXTRA = 'assets.extra'  # TF Serving ignores this folder: notes about the version go there.
+# TF Serving ignores this folder of a version: our notes about the version go there.
+_EXTRA = 'assets.extra'
+# Inside a rolled-back version: the version it copies.
 ROLLBACK_NOTE = os.path.join(_EXTRA, 'rolled_back_from')
 MANIFEST = os.path.join(_EXTRA, 'manifest.json')
 
@@ -121,7 +124,7 @@ def rollback(serving_dir: str, version: str) -> str:
   is one atomic publish. Returns the new version's name.
   """
   if version not in versions(serving_dir):
-    raise ValueError(f'no version {version} in {serving_dir} '
+    raise UsageError(f'no version {version} in {serving_dir} '
                      f'(versions: {", ".join(versions(serving_dir)) or "none"})')
   new_version = publish(os.path.join(serving_dir, version), serving_dir,
                         note={ROLLBACK_NOTE: version})

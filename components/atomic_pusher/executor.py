@@ -1,29 +1,37 @@
-"""AtomicPusher: TFX's Pusher, writing each version under a hidden name and renaming it.
+"""AtomicPusher's executor: publishes through lib/serving_dir.py, then marks the pushed model.
 
 The stock Pusher copies straight into <serving dir>/<unix time>/, so TF Serving
 can find a half-copied version, and two pushes in one second collide. A push
 killed after its version appeared is not repeated: the next run finds the same
 files already served and records that version.
+
+TFX has no public call that marks a PushedModel (its executor's _MarkPushed is
+protected), so `mark` sets the custom properties the stock Pusher sets, through
+the public Artifact API; tests/components/test_atomic_pusher.py pins them to the
+stock Pusher's of the installed TFX.
 """
 
-from tfx.components import Pusher
+from typing import Optional
+
 from tfx.components.pusher import executor as pusher_executor
-from tfx.dsl.components.base import executor_spec
 from tfx.proto import pusher_pb2
+from tfx.types import artifact
 from tfx.types import artifact_utils
 from tfx.types import standard_component_specs
 from tfx.utils import proto_utils
 
-from components import serving_dir
+from mnist_tfx.lib import serving_dir
+from mnist_tfx.lib.contracts import Property
 
 
-class AtomicPusherExecutor(pusher_executor.Executor):
+class Executor(pusher_executor.Executor):
+  """The stock Pusher's blessing check and model path; our publish and our marks."""
 
   def Do(self, input_dict, output_dict, exec_properties):  # pylint: disable=invalid-name
     model_push = artifact_utils.get_single_instance(
         output_dict[standard_component_specs.PUSHED_MODEL_KEY])
     if not self.CheckBlessing(input_dict):
-      self._MarkNotPushed(model_push)
+      mark(model_push, version=None)
       return
     destination = pusher_pb2.PushDestination()
     proto_utils.json_to_proto(
@@ -36,11 +44,14 @@ class AtomicPusherExecutor(pusher_executor.Executor):
       version = latest
     else:
       version = serving_dir.publish(model_path, base_directory)
-    self._MarkPushed(model_push,
-                     pushed_destination=f'{base_directory}/{version}',
-                     pushed_version=version)
+    mark(model_push, version=version, destination=f'{base_directory}/{version}')
 
 
-class AtomicPusher(Pusher):
-  """Pusher that never shows TF Serving a half-written version."""
-  EXECUTOR_SPEC = executor_spec.ExecutorClassSpec(AtomicPusherExecutor)
+def mark(model_push: artifact.Artifact, version: Optional[str], destination: str = '') -> None:
+  """Pushed (a version and where it went) or not pushed (version None), as TFX's Pusher records it."""
+  if version is None:
+    model_push.set_int_custom_property(Property.PUSHED, 0)
+    return
+  model_push.set_int_custom_property(Property.PUSHED, 1)
+  model_push.set_string_custom_property(Property.PUSHED_DESTINATION, destination)
+  model_push.set_string_custom_property(Property.PUSHED_VERSION, version)

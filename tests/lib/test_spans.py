@@ -5,9 +5,9 @@ import threading
 
 import pytest
 
-from components.errors import DataError
-from components.idx_example_gen import idx
-from components.idx_example_gen import spans
+from mnist_tfx.lib.errors import DataError
+from mnist_tfx.lib import idx
+from mnist_tfx.lib import spans
 from tests import idx_files
 
 

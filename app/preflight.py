@@ -8,13 +8,10 @@ again: on Kubeflow nothing runs before them.
 
 import os
 
-from components.idx_example_gen import idx
-from components.idx_example_gen import spans
-from pipeline import configs
-
-
-class Refused(Exception):
-  """The run cannot start: carries one line naming the path and the problem."""
+from mnist_tfx.lib import idx
+from mnist_tfx.lib import spans
+from mnist_tfx.lib.errors import UsageError
+from mnist_tfx.pipeline import configs
 
 
 def check_output_dir(output_dir: str) -> None:
@@ -26,7 +23,7 @@ def check_output_dir(output_dir: str) -> None:
       f.write('ok\n')
     os.remove(probe)
   except OSError as e:
-    raise Refused(f'{output_dir}: cannot be written ({e.strerror or e})') from e
+    raise UsageError(f'{output_dir}: cannot be written ({e.strerror or e})') from e
 
 
 def check_inputs(config: configs.PipelineConfig) -> int:

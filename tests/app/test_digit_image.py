@@ -5,8 +5,8 @@ import pytest
 from PIL import Image
 from PIL import ImageDraw
 
-from components.errors import DataError
-from pipeline import digit_image
+from mnist_tfx.lib.errors import DataError
+from mnist_tfx.app import digit_image
 
 
 def _centre_of_mass(pixels: np.ndarray):

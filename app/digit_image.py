@@ -11,7 +11,7 @@ from PIL import Image
 from PIL import ImageOps
 from PIL import UnidentifiedImageError
 
-from components.errors import DataError
+from mnist_tfx.lib.errors import DataError
 
 SIDE = 28  # The field.
 BOX = 20  # The largest side of the digit inside it.

@@ -16,11 +16,11 @@ from typing import BinaryIO, Iterator, List, Optional, Tuple
 
 import numpy as np
 
-from components.errors import DataError
-from trainer_module.features import COLS
-from trainer_module.features import NUM_CLASSES
-from trainer_module.features import PIXELS
-from trainer_module.features import ROWS
+from mnist_tfx.lib.errors import DataError
+from mnist_tfx.lib.features import COLS
+from mnist_tfx.lib.features import NUM_CLASSES
+from mnist_tfx.lib.features import PIXELS
+from mnist_tfx.lib.features import ROWS
 
 IMAGE_MAGIC = 2051
 LABEL_MAGIC = 2049

@@ -1,4 +1,4 @@
-"""GatedEvaluator: TFX's Evaluator, comparing with the served model only when there is one.
+"""GatedEvaluator's executor: TFX's Evaluator, comparing with the served model only when there is one.
 
 ServedModel always hands over an artifact; when nothing is served yet it is empty,
 and the stock Evaluator would fail loading it. Dropped here, the Evaluator applies
@@ -6,9 +6,7 @@ its absolute thresholds alone (TFX's rubber stamp for a first model).
 """
 
 from absl import logging
-from tfx.components import Evaluator
 from tfx.components.evaluator import executor as evaluator_executor
-from tfx.dsl.components.base import executor_spec
 from tfx.dsl.io import fileio
 from tfx.types import standard_component_specs
 from tfx.utils import path_utils
@@ -16,7 +14,8 @@ from tfx.utils import path_utils
 _BASELINE = standard_component_specs.BASELINE_MODEL_KEY
 
 
-class GatedEvaluatorExecutor(evaluator_executor.Executor):
+class Executor(evaluator_executor.Executor):
+  """Drops an empty baseline, then evaluates as the stock Evaluator does."""
 
   def Do(self, input_dict, output_dict, exec_properties):  # pylint: disable=invalid-name
     baselines = input_dict.get(_BASELINE) or []
@@ -25,7 +24,3 @@ class GatedEvaluatorExecutor(evaluator_executor.Executor):
       input_dict = {k: v for k, v in input_dict.items() if k != _BASELINE}
     return super().Do(input_dict, output_dict, exec_properties)
 
-
-class GatedEvaluator(Evaluator):
-  """Evaluator whose baseline, the served model, may be absent."""
-  EXECUTOR_SPEC = executor_spec.BeamExecutorSpec(GatedEvaluatorExecutor)

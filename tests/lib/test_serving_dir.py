@@ -2,7 +2,7 @@
 
 import os
 
-from components import serving_dir
+from mnist_tfx.lib import serving_dir
 
 
 def _model(tmp_path):

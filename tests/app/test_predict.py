@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 from PIL import Image
 
-from pipeline import cli
+from mnist_tfx.app import cli
 
 DIGITS = 20
 

@@ -1,0 +1,221 @@
+"""mnist-pipeline: the command line. Each command maps one flag onto each configuration field.
+
+  run                  the pipeline on this machine (LocalDagRunner)
+  add-span FOLDER      validate a new batch of IDX files and add it as the next span
+  history              past runs; --lineage VERSION: where a pushed version came from
+  rollback VERSION     serve an earlier version again
+  predict FILE...      the digit in PNG or JPEG images (files or folders), by the newest model
+  kubeflow compile     the Kubeflow Pipelines spec (KubeflowV2DagRunner), see kubeflow/README.md
+  kubeflow run         compile, upload as a new pipeline version, start one run
+  kubeflow schedule    compile, upload, and create the recurring run that retrains
+
+Exit status of run: 0 a model was pushed, or nothing changed since an earlier run
+(all cached: a scheduled run without new data), 3 the model was not blessed, 2 bad
+input data (or drift), 1 any other failure.
+"""
+
+import argparse
+import dataclasses
+import os
+import sys
+import typing
+from typing import List, Optional
+
+from mnist_tfx.app import run_lock
+from mnist_tfx.app.exit_codes import EXIT_BAD_DATA
+from mnist_tfx.app.exit_codes import EXIT_FAILED
+from mnist_tfx.app.exit_codes import EXIT_NOT_BLESSED  # pylint: disable=unused-import
+from mnist_tfx.app.exit_codes import EXIT_OK
+from mnist_tfx.app.exit_codes import EXIT_PUSHED  # pylint: disable=unused-import
+from mnist_tfx.kubeflow import configs as kubeflow_configs
+from mnist_tfx.kubeflow.submit import BackendError
+from mnist_tfx.lib.errors import DataError
+from mnist_tfx.lib.errors import UsageError
+from mnist_tfx.pipeline import configs
+
+# Commands import what they need when they run: TFX and TensorFlow take half a minute
+# to import, which --help, add-span and a refused run should not pay.
+# pylint: disable=g-import-not-at-top
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+  """Runs one command. The user's mistakes and bad data end in one line; anything else is a
+  bug and keeps its traceback."""
+  args = _parser().parse_args(argv)
+  _set_environment(args.tf_log_level)
+  try:
+    return args.command_function(args)
+  except DataError as e:
+    print(f'error: bad input data: {e}{args.refused_note}', file=sys.stderr)
+    return EXIT_BAD_DATA
+  except (UsageError, run_lock.Busy, BackendError) as e:
+    print(f'error: {e}{args.refused_note}', file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _set_environment(tf_log_level: str) -> None:
+  """Before anything imports TensorFlow: Keras 2 (tf_keras), as TFX 1.16 is tested with."""
+  os.environ['TF_USE_LEGACY_KERAS'] = '1'
+  os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', tf_log_level)
+
+
+def run(args: argparse.Namespace) -> int:
+  from mnist_tfx.app import local_run
+  return local_run.run(_config_from_args(args, configs.PipelineConfig))
+
+
+def add_span(args: argparse.Namespace) -> int:
+  from mnist_tfx.lib import spans
+  span = spans.add_span(args.folder, args.data_root)
+  print(f'Added span {span.number}: {span.folder}')
+  return EXIT_OK
+
+
+def history(args: argparse.Namespace) -> int:
+  from mnist_tfx.app import history as history_lib
+  config = configs.PipelineConfig(output_dir=args.output_dir)
+  if args.lineage:
+    print(history_lib.lineage(config, args.lineage), end='')
+  else:
+    print(history_lib.runs(config), end='')
+  return EXIT_OK
+
+
+def rollback(args: argparse.Namespace) -> int:
+  from mnist_tfx.lib import serving_dir
+  config = configs.PipelineConfig(output_dir=args.output_dir)
+  with run_lock.hold(config.output_dir):
+    new_version = serving_dir.rollback(config.serving_dir, args.version)
+  print(f'Version {new_version} now serves the model of version {args.version}.')
+  return EXIT_OK
+
+
+def predict(args: argparse.Namespace) -> int:
+  from mnist_tfx.app import predict as predict_lib
+  config = configs.PipelineConfig(output_dir=args.output_dir)
+  model_dir, predictions = predict_lib.predict(args.files, config.serving_dir)
+  formatter = predict_lib.format_json if args.json else predict_lib.format_lines
+  print(formatter(predictions, model_dir), end='')
+  return EXIT_OK
+
+
+def kubeflow(args: argparse.Namespace) -> int:
+  """Compiles, then uploads and runs or schedules."""
+  from mnist_tfx.kubeflow import compiler
+  from mnist_tfx.kubeflow import submit
+
+  config = _config_from_args(args, configs.PipelineConfig)
+  cluster = _config_from_args(args, kubeflow_configs.KubeflowConfig)
+  compiler.check_cluster_paths(config)
+  if args.kubeflow_command != 'compile' and not args.host:
+    raise UsageError('--host (or $KF_PIPELINES_ENDPOINT) is needed to reach Kubeflow Pipelines')
+  package = compiler.compile_pipeline(config, cluster)
+  print(f'Pipeline spec: {package}')
+  if args.kubeflow_command == 'compile':
+    return EXIT_OK
+  backend = submit.Submitter(args.host, args.namespace, args.experiment, args.service_account)
+  pipeline_id, version_id = backend.upload(package, description=f'image {cluster.image}')
+  print(f'Pipeline {pipeline_id}, version {version_id}')
+  if args.kubeflow_command == 'run':
+    print(f'Run: {backend.run(pipeline_id, version_id, config.pipeline_root)}')
+  else:
+    schedule_id = backend.schedule(pipeline_id, version_id, config.pipeline_root, args.cron)
+    print(f'Recurring run: {schedule_id} ({args.cron})')
+  return EXIT_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+  parser = argparse.ArgumentParser(prog='mnist-pipeline', description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+  # Quiet TensorFlow's C++ logs, except during a run (they go to its log file there).
+  parser.set_defaults(tf_log_level='3', refused_note='')
+  commands = parser.add_subparsers(dest='command', required=True)
+
+  run_parser = commands.add_parser('run', help='run the pipeline locally (LocalDagRunner)')
+  _add_config_flags(run_parser, configs.PipelineConfig)
+  run_parser.set_defaults(command_function=run, tf_log_level='1',
+                          refused_note='. Nothing was run.')
+
+  add_span_parser = commands.add_parser('add-span', help='add a batch of IDX files as the next span')
+  add_span_parser.add_argument('folder', help='folder with train-* and optionally t10k-* IDX files')
+  add_span_parser.add_argument('--data-root', default=configs.PipelineConfig.data_root)
+  add_span_parser.set_defaults(command_function=add_span)
+
+  history_parser = commands.add_parser('history', help='past runs, or the lineage of a version')
+  history_parser.add_argument('--output-dir', default=configs.PipelineConfig.output_dir)
+  history_parser.add_argument('--lineage', metavar='VERSION',
+                              help='show where this pushed version came from')
+  history_parser.set_defaults(command_function=history)
+
+  rollback_parser = commands.add_parser('rollback', help='serve an earlier version again')
+  rollback_parser.add_argument('version', help='the version to serve (see history)')
+  rollback_parser.add_argument('--output-dir', default=configs.PipelineConfig.output_dir)
+  rollback_parser.set_defaults(command_function=rollback)
+
+  predict_parser = commands.add_parser(
+      'predict', help='the digit in each image file, by the newest pushed model')
+  predict_parser.add_argument(
+      'files', nargs='+', metavar='FILE',
+      help='PNG or JPEG files of one handwritten digit each, or folders of them')
+  predict_parser.add_argument('--output-dir', default=configs.PipelineConfig.output_dir)
+  predict_parser.add_argument('--json', action='store_true',
+                              help='print JSON (file, digit, probability, all ten probabilities)')
+  predict_parser.set_defaults(command_function=predict)
+
+  kubeflow_parser = commands.add_parser('kubeflow', help='compile, run or schedule on Kubeflow')
+  kubeflow_commands = kubeflow_parser.add_subparsers(dest='kubeflow_command', required=True)
+  for name, help_text in (('compile', 'write the pipeline spec'),
+                          ('run', 'compile, upload and start one run'),
+                          ('schedule', 'compile, upload and create the recurring run')):
+    command = kubeflow_commands.add_parser(name, help=help_text)
+    _add_config_flags(command, configs.PipelineConfig)
+    _add_config_flags(command, kubeflow_configs.KubeflowConfig)
+    if name != 'compile':
+      _add_backend_flags(command, schedule=name == 'schedule')
+    command.set_defaults(command_function=kubeflow)
+  return parser
+
+
+def _add_config_flags(parser: argparse.ArgumentParser, config_class) -> None:
+  for field in dataclasses.fields(config_class):
+    if 'help' not in field.metadata:
+      continue
+    if field.type is bool:
+      parser.add_argument('--' + field.name.replace('_', '-'), action='store_true',
+                          help=field.metadata['help'])
+      continue
+    kind = field.type
+    if typing.get_origin(kind) is typing.Union:  # Optional[X]: parse as X.
+      kind = next(t for t in typing.get_args(kind) if t is not type(None))
+    parser.add_argument('--' + field.name.replace('_', '-'), type=kind,
+                        default=field.default,
+                        help=f'{field.metadata["help"]} (default: {field.default})')
+
+
+def _config_from_args(args: argparse.Namespace, config_class):
+  values = {f.name: getattr(args, f.name) for f in dataclasses.fields(config_class)
+            if hasattr(args, f.name)}
+  return config_class(**values)
+
+
+def _add_backend_flags(parser: argparse.ArgumentParser, schedule: bool) -> None:
+  parser.add_argument('--host', default=os.environ.get('KF_PIPELINES_ENDPOINT'),
+                      help='Kubeflow Pipelines API endpoint, e.g. http://localhost:8080 '
+                      'through kubectl port-forward (default: $KF_PIPELINES_ENDPOINT)')
+  parser.add_argument('--namespace', default='',
+                      help='user namespace of a multi-user Kubeflow (default: none, '
+                      'standalone Kubeflow Pipelines)')
+  parser.add_argument('--experiment', default=configs.PIPELINE_NAME,
+                      help='experiment the runs are filed under (default: %(default)s)')
+  parser.add_argument('--service-account', default='',
+                      help='Kubernetes service account of the pipeline pods (default: '
+                      "the backend's, pipeline-runner, bound to a Google service account "
+                      'by Workload Identity)')
+  if schedule:
+    parser.add_argument('--cron', default='0 0 3 * * 1',
+                        help='when to run, as a cron expression with seconds first '
+                        '(default: %(default)s, Mondays at 03:00 UTC)')
+
+
+if __name__ == '__main__':
+  sys.exit(main())

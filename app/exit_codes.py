@@ -1,0 +1,7 @@
+"""The command line's exit statuses, which schedulers and CI read."""
+
+EXIT_OK = 0
+EXIT_PUSHED = EXIT_OK  # A model was pushed, or nothing changed since an earlier run.
+EXIT_FAILED = 1
+EXIT_BAD_DATA = 2
+EXIT_NOT_BLESSED = 3

@@ -1,0 +1,49 @@
+"""The end-of-run summary: what pipeline/run_reader.py read back, as the terminal shows it."""
+
+from typing import Optional
+
+from mnist_tfx.lib.contracts import ComponentId
+from mnist_tfx.pipeline import configs
+from mnist_tfx.pipeline.run_record import RunRecord
+
+
+def gate(config: configs.PipelineConfig) -> str:
+  """The gate's thresholds in words."""
+  return (f'overall >= {config.accuracy_threshold}, each digit >= '
+          f'{config.digit_accuracy_floor}, at most {config.max_regression} below the served model')
+
+
+def format_summary(record: Optional[RunRecord], wall_seconds: float,
+                   config: configs.PipelineConfig) -> str:
+  """A table of components, then accuracy, blessing and where the model went.
+
+  record: this run's, or None if ML Metadata holds nothing of it.
+  """
+  record = record or RunRecord()
+  lines = ['', f'{"component":<18}{"status":<9}{"seconds":>8}']
+  for name, status, seconds in record.components:
+    lines.append(f'{name:<18}{status:<9}{seconds:>8.1f}')
+  lines.append(f'{"wall time":<27}{wall_seconds:>8.1f}')
+  lines.append('')
+  if record.train_spans:
+    lines.append(f'train spans:   {", ".join(map(str, record.train_spans))}')
+  if record.overall_accuracy is not None:
+    lines.append(f'test accuracy: {record.overall_accuracy:.4f}' + (
+        f' (served model: {record.baseline_accuracy:.4f})'
+        if record.baseline_accuracy is not None else ''))
+    lines.append('per digit:     ' + '  '.join(
+        f'{digit}: {value:.4f}' for digit, value in sorted(record.digit_accuracy.items())))
+  if record.served_problem:
+    lines.append(f'served model:  DAMAGED, not trusted as the baseline ({record.served_problem}); '
+                 'the absolute gate alone decided')
+  if record.blessed is not None:
+    lines.append(f'blessed:       {"yes" if record.blessed else "no"} (gate: {gate(config)})')
+  lines.append(f'pushed to:     {record.pushed_to or "nothing pushed"}')
+  if record.report_page:
+    lines.append(f'run report:    {record.report_page}')
+  if record.all_cached():
+    lines.append('nothing changed since an earlier run (every component cached): '
+                 'nothing new pushed, the served model stays')
+  elif record.pushed_to and record.state(ComponentId.PUSHER) == 'cached':
+    lines.append('               (by an earlier run: nothing changed, nothing new pushed)')
+  return '\n'.join(lines) + '\n'

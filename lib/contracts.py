@@ -1,0 +1,63 @@
+"""Names that one part of the project writes and another reads, each defined once.
+
+A component writes an artifact property, the run record reads it back; the
+Trainer writes a file into its artifact, the run report reads it. Spelt in one
+place, a rename is one edit, and tests/lib/test_contracts.py fails if a writer
+and a reader disagree.
+"""
+
+
+class ComponentId:
+  """The ids pipeline/pipeline.py gives its components (ML Metadata's node names)."""
+  IDX_EXAMPLE_GEN = 'IdxExampleGen'
+  IMPORT_SCHEMA_GEN = 'ImportSchemaGen'
+  STATISTICS_GEN = 'StatisticsGen'
+  DATA_GATE = 'DataGate'
+  TRANSFORM = 'Transform'
+  TRAINER = 'Trainer'
+  SERVED_MODEL = 'ServedModel'
+  EVALUATOR = 'Evaluator'
+  PUSHER = 'Pusher'
+  RUN_REPORT = 'RunReport'
+
+  ORDER = (IDX_EXAMPLE_GEN, IMPORT_SCHEMA_GEN, STATISTICS_GEN, DATA_GATE, TRANSFORM, TRAINER,
+           SERVED_MODEL, EVALUATOR, PUSHER, RUN_REPORT)
+
+
+class Output:
+  """Output keys of our components that others read (TFX's own are in standard_component_specs)."""
+  EXAMPLES = 'examples'  # IdxExampleGen.
+  BASELINE = 'baseline'  # ServedModel.
+  REPORT = 'report'  # RunReport.
+
+
+class Property:
+  """Custom properties of artifacts, by the component that sets them."""
+  # IdxExampleGen's examples: JSON, per split, the spans and files read (with SHA-256).
+  SPANS = 'spans'
+  EXAMPLE_COUNTS = 'example_counts'  # JSON: examples per split.
+  # ServedModel's baseline: the version served ('' if none), and why it was not
+  # trusted ('' if it was).
+  SERVED_VERSION = 'served_version'
+  SERVED_PROBLEM = 'served_problem'
+  # The Evaluator's blessing: 1 or 0. TFX's name (tfx.components.evaluator.constants).
+  BLESSED = 'blessed'
+  # The Pusher's pushed model: TFX's names, as its stock Pusher sets them
+  # (components/atomic_pusher/executor.py pins them to TFX's).
+  PUSHED = 'pushed'
+  PUSHED_DESTINATION = 'pushed_destination'
+  PUSHED_VERSION = 'pushed_version'
+  PAGE_PATH = 'page_path'  # RunReport's report: the page's full path.
+
+
+class File:
+  """Files that cross from one component to another inside artifacts."""
+  HISTORY = 'history.json'  # Trainer's model_run: per-epoch figures, drawn by RunReport.
+  ANOMALIES = 'SchemaDiff.pb'  # DataGate's anomalies, per split, as ExampleValidator names it.
+  REPORT_PAGE = 'index.html'  # RunReport's report.
+
+
+class Signature:
+  """The exported SavedModel's signatures (trainer_module/signatures.py)."""
+  SERVING_DEFAULT = 'serving_default'  # Serialized tf.Examples.
+  SERVING_PIXELS = 'serving_pixels'  # Raw pixels, for REST clients.
