@@ -2,6 +2,7 @@
 
 import tensorflow_model_analysis as tfma
 
+from mnist_tfx.lib import contracts
 from mnist_tfx.lib import features
 
 _ACCURACY = 'SparseCategoricalAccuracy'
@@ -27,7 +28,7 @@ def eval_config(accuracy_threshold: float, digit_accuracy_floor: float,
   return tfma.EvalConfig(
       model_specs=[
           tfma.ModelSpec(
-              signature_name='serving_default',
+              signature_name=contracts.Signature.SERVING_DEFAULT,
               label_key=features.LABEL_KEY,
               prediction_key='probabilities')
       ],
