@@ -1,6 +1,11 @@
-"""Shared fixtures: small IDX data cut from data/mnist at test time, never committed twice."""
+"""Shared fixtures and the two tiers.
 
-import fcntl
+fast: units and single components on small data, no full pipeline run
+      (`bin/test -m fast`, a few minutes: what to run on each change).
+full: end to end, the reliability matrix and the Kubeflow stand-in; a module
+      says so with `pytestmark = pytest.mark.full`. `bin/test` runs both, as CI does.
+"""
+
 import json
 import os
 import subprocess
@@ -10,20 +15,52 @@ os.environ['TF_USE_LEGACY_KERAS'] = '1'
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 
 import pytest  # pylint: disable=g-import-not-at-top
+import yaml  # pylint: disable=g-import-not-at-top
 
-from tests import idx_files  # pylint: disable=g-import-not-at-top
-from tests.pipeline.cli_runs import QUICK  # pylint: disable=g-import-not-at-top
-from tests.pipeline.cli_runs import run_cli  # pylint: disable=g-import-not-at-top
 from tests.reliability import table  # pylint: disable=g-import-not-at-top
+from tests.support import compiled  # pylint: disable=g-import-not-at-top
+from tests.support import idx_files  # pylint: disable=g-import-not-at-top
+from tests.support.cli_runs import QUICK  # pylint: disable=g-import-not-at-top
+from tests.support.cli_runs import run_cli  # pylint: disable=g-import-not-at-top
+from tests.support.folders import once  # pylint: disable=g-import-not-at-top
 
-# Enough for BatchNorm's moving statistics to settle in two epochs (about 160 steps).
-SMALL_TRAIN = 5000
-SMALL_EVAL = 1000
+# The longest modules of the full tier (a full run takes minutes), started first so that
+# the two workers finish together; xdist's loadscope hands out modules in this order.
+LONGEST_FIRST = (
+    'tests/kubeflow/test_pipeline_on_backend.py',
+    'tests/reliability/test_crashes.py',
+    'tests/pipeline/test_retraining.py',
+    'tests/kubeflow/test_backend_faults.py',
+)
+# Fixtures that run the whole pipeline: only the full tier may use them.
+FULL_RUN_FIXTURES = ('first_run', 'output_with_a_served_model')
 
 
 def pytest_addoption(parser):
   parser.addoption('--reliability-table', action='store_true',
                    help='write the reliability matrix into RELIABILITY.md')
+
+
+def pytest_configure(config):
+  config.addinivalue_line('markers', 'full: end to end, the reliability matrix, Kubeflow')
+  config.addinivalue_line('markers', 'fast: every test not marked full (given at collection)')
+
+
+def pytest_collection_modifyitems(config, items):
+  """Marks the fast tier, refuses a fast test that runs the pipeline, and orders the modules."""
+  del config
+  for item in items:
+    if item.get_closest_marker('full') is None:
+      uses = [name for name in FULL_RUN_FIXTURES if name in item.fixturenames]
+      if uses:
+        raise pytest.UsageError(f'{item.nodeid} uses {uses[0]}, a full pipeline run: '
+                                'mark its module full')
+      item.add_marker(pytest.mark.fast)
+
+  def rank(item):
+    path = item.nodeid.split('::')[0]
+    return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+  items.sort(key=rank)  # Stable: within a module, the file's order.
 
 
 # The reliability table's hooks live here, in the conftest that xdist's controller
@@ -53,15 +90,15 @@ def pytest_sessionfinish(session):
 @pytest.fixture(scope='session')
 def mnist_arrays():
   """The first SMALL_TRAIN training and SMALL_EVAL test digits of data/mnist."""
-  return {'train': idx_files.read_split('train', SMALL_TRAIN),
-          'eval': idx_files.read_split('eval', SMALL_EVAL)}
+  return {'train': idx_files.read_split('train', idx_files.SMALL_TRAIN),
+          'eval': idx_files.read_split('eval', idx_files.SMALL_EVAL)}
 
 
 @pytest.fixture(scope='session')
 def small_data_root(tmp_path_factory, mnist_arrays):
   """A data root of gzipped IDX files holding the small slice (one for all test workers)."""
-  root, _ = _once(tmp_path_factory, 'small_mnist',
-                  lambda folder: idx_files.write_data_root(folder, mnist_arrays))
+  root, _ = once(tmp_path_factory, 'small_mnist',
+                 lambda folder: idx_files.write_data_root(folder, mnist_arrays))
   return root
 
 
@@ -69,29 +106,31 @@ def small_data_root(tmp_path_factory, mnist_arrays):
 def first_run(tmp_path_factory, small_data_root):
   """(output folder, result) of a quick run on the small slice: it pushes version 1.
 
-  Shared by every test that needs a run (the pipeline's, the report's, predict's),
-  in every test worker: later tests build on its output folder.
+  Shared by the full tier's tests that need a run (the report's, predict's, the
+  matrix's), in every test worker. They read it; a test that runs again works on a
+  copy, or on this folder only in ways no other test depends on.
   """
   def make(output_dir):
     result = run_cli(small_data_root, output_dir, *QUICK)
     return [result.args, result.returncode, result.stdout, result.stderr]
-  output_dir, result = _once(tmp_path_factory, 'outputs', make)
+  output_dir, result = once(tmp_path_factory, 'outputs', make)
   return output_dir, subprocess.CompletedProcess(*result)
 
 
-def _once(tmp_path_factory, name: str, make):
-  """(folder, what make(folder) returned), made once per test session whatever the
-  number of xdist workers.
+# The compiled Kubeflow spec, once per session: compiling imports TFX and the whole
+# pipeline (about half a minute), and every test of it reads the same file.
 
-  The first worker to get here makes it under a lock, in the session's shared folder;
-  the others wait for it and read what make returned (kept as JSON).
-  """
-  base = tmp_path_factory.getbasetemp()
-  shared = base.parent if os.environ.get('PYTEST_XDIST_WORKER') else base
-  folder, done = shared / name, shared / f'{name}.json'
-  with open(shared / f'{name}.lock', 'w') as lock:
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    if not done.exists():
-      folder.mkdir()
-      done.write_text(json.dumps(make(folder)))
-    return folder, json.loads(done.read_text())
+
+@pytest.fixture(scope='session')
+def compiled_spec(tmp_path_factory):
+  """(package path, [spec, platform document]) of `mnist-pipeline kubeflow compile` with
+  tests/support/compiled.py's flags."""
+  from mnist_tfx.app import cli  # pylint: disable=g-import-not-at-top
+
+  def make(folder):
+    package = str(folder / 'mnist-tfx.yaml')
+    return [package, cli.main(['kubeflow', 'compile', *compiled.COMPILE_FLAGS, '--package', package])]
+  _, (package, status) = once(tmp_path_factory, 'compiled_spec', make)
+  assert status == 0
+  with open(package) as f:
+    return package, list(yaml.safe_load_all(f))

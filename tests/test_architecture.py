@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from mnist_tfx.lib import contracts
-from tests import idx_files
+from tests.support import idx_files
 
 PACKAGES = ('app', 'kubeflow', 'pipeline', 'components', 'trainer_module', 'lib')
 

@@ -6,8 +6,11 @@ import shutil
 
 import numpy as np
 from PIL import Image
+import pytest
 
 from mnist_tfx.app import cli
+
+pytestmark = pytest.mark.full
 
 DIGITS = 20
 

@@ -10,40 +10,26 @@ at interpreter exit.
 import dataclasses
 
 import pytest
-import yaml
 
-from mnist_tfx.kubeflow import compiler
-from mnist_tfx.kubeflow import configs as kubeflow_configs
-from mnist_tfx.pipeline import configs
 from tests.kubeflow.backend import launcher
 from tests.kubeflow.backend import object_store
 
-BUCKET = 'kfp-faults'
+pytestmark = pytest.mark.full
 
 
-@pytest.fixture(scope='module')
-def spec(tmp_path_factory):
-  out = tmp_path_factory.mktemp('kfp_faults')
-  config = configs.PipelineConfig(data_root=f'ram://{BUCKET}/mnist',
-                                  output_dir=f'ram://{BUCKET}/outputs')
-  package = compiler.compile_pipeline(
-      config, kubeflow_configs.KubeflowConfig(image='mnist-tfx:test', package=str(out / 'spec.yaml')))
-  with open(package) as f:
-    return next(yaml.safe_load_all(f)), config
-
-
-def _run(spec, tmp_path, small_data_root, **settings) -> launcher.Run:
-  spec, config = spec
+def _run(standin_spec, tmp_path, small_data_root, **settings) -> launcher.Run:
+  spec, config = standin_spec
   tmp_path.mkdir(exist_ok=True)
   bucket = object_store.Bucket(tmp_path / 'bucket.sqlite')
-  object_store.upload_folder(bucket, str(small_data_root), f'{BUCKET}/mnist')
+  object_store.upload_folder(bucket, str(small_data_root), config.data_root[len(object_store.RAM):])
   return launcher.Run(spec, bucket, config.pipeline_root, str(tmp_path / 'pods'), **settings)
 
 
 @pytest.fixture(scope='module')
-def upstream(spec, tmp_path_factory, small_data_root):
+def upstream(standin_spec, tmp_path_factory, small_data_root):
   """A run whose first two steps ran with our entrypoint: examples and schema, no markers."""
-  run = _run(spec, tmp_path_factory.mktemp('upstream'), small_data_root, publish_logs=False)
+  run = _run(standin_spec, tmp_path_factory.mktemp('upstream'), small_data_root,
+             publish_logs=False)
   for task in ('IdxExampleGen', 'ImportSchemaGen'):
     outcome = launcher.run_task(run, task)
     assert outcome.ok, outcome.output[-3000:]
@@ -60,15 +46,17 @@ def _markers_under(run: launcher.Run, uri: str):
   return run.bucket.markers(uri[len(object_store.RAM):])
 
 
-def test_executor_logs_output_stops_tfxs_entrypoint_at_start(spec, tmp_path, small_data_root):
+def test_executor_logs_output_stops_tfxs_entrypoint_at_start(
+    standin_spec, tmp_path, small_data_root):
   """2.5.0 with PUBLISH_LOGS on (its manifests' setting) adds a system.Artifact output."""
-  plain = _run(spec, tmp_path / 'plain', small_data_root, command=launcher.TFX_ENTRYPOINT)
+  plain = _run(standin_spec, tmp_path / 'plain', small_data_root,
+               command=launcher.TFX_ENTRYPOINT)
   outcome = launcher.run_task(plain, 'ImportSchemaGen')
   assert outcome.returncode == 1
   assert 'ImportError: Could not import system.Artifact' in outcome.output
   assert outcome.error == 'failed to execute component: exit status 1'
 
-  ours = _run(spec, tmp_path / 'ours', small_data_root)
+  ours = _run(standin_spec, tmp_path / 'ours', small_data_root)
   outcome = launcher.run_task(ours, 'ImportSchemaGen')
   assert outcome.ok, outcome.output[-3000:]
   # The launcher filled executor-logs with the step's output and recorded it.
@@ -77,9 +65,9 @@ def test_executor_logs_output_stops_tfxs_entrypoint_at_start(spec, tmp_path, sma
   assert ours.metadata.outputs['ImportSchemaGen'].keys() == {'schema', 'executor-logs'}
 
 
-def test_folder_markers_stop_the_next_steps_download(spec, tmp_path, small_data_root,
+def test_folder_markers_stop_the_next_steps_download(standin_spec, tmp_path, small_data_root,
                                                      upstream):
-  plain = _run(spec, tmp_path, small_data_root, publish_logs=False,
+  plain = _run(standin_spec, tmp_path, small_data_root, publish_logs=False,
                command=launcher.TFX_ENTRYPOINT)
   examples = launcher.run_task(plain, 'IdxExampleGen')
   assert examples.ok, examples.output[-3000:]
@@ -109,18 +97,18 @@ def test_untyped_inputs_stop_tfxs_entrypoint(upstream, tmp_path):
 
 
 def test_a_crash_at_interpreter_exit_fails_tfxs_entrypoint_but_not_ours(
-    spec, tmp_path, small_data_root):
+    standin_spec, tmp_path, small_data_root):
   """Fault injection, not the backend: an abort in the interpreter's teardown, after the
   exit handlers, where kfp-operator reported TensorFlow's "pure virtual method called"."""
   abort = {'KFP_STANDIN_ABORT_AT_EXIT': '1'}
-  plain = _run(spec, tmp_path / 'plain', small_data_root, publish_logs=False,
+  plain = _run(standin_spec, tmp_path / 'plain', small_data_root, publish_logs=False,
                command=launcher.TFX_ENTRYPOINT, env=abort)
   outcome = launcher.run_task(plain, 'ImportSchemaGen')
   assert outcome.returncode == -6  # SIGABRT, after the output metadata was written.
   assert outcome.error == 'failed to execute component: signal: aborted'
   assert 'pure virtual method called' in outcome.output
 
-  ours = _run(spec, tmp_path / 'ours', small_data_root, publish_logs=False, env=abort)
+  ours = _run(standin_spec, tmp_path / 'ours', small_data_root, publish_logs=False, env=abort)
   outcome = launcher.run_task(ours, 'ImportSchemaGen')
   assert outcome.ok, outcome.output[-3000:]
   assert 'pure virtual method called' not in outcome.output

@@ -17,11 +17,9 @@ from mnist_tfx.kubeflow import compiler
 from mnist_tfx.kubeflow import configs as kubeflow_configs
 from mnist_tfx.lib.errors import UsageError
 from mnist_tfx.pipeline import configs
-
-IMAGE = 'us-docker.pkg.dev/my-project/mnist/mnist-tfx:v7'
-DATA_ROOT = 'gs://my-bucket/mnist'
-OUTPUT_DIR = 'gs://my-bucket/mnist-tfx'
-
+from tests.support.compiled import DATA_ROOT
+from tests.support.compiled import IMAGE
+from tests.support.compiled import OUTPUT_DIR
 
 def _compile(tmp_path, *flags):
   package = str(tmp_path / 'mnist-tfx.yaml')
@@ -33,10 +31,10 @@ def _compile(tmp_path, *flags):
   return package, documents
 
 
-@pytest.fixture(scope='module')
-def compiled(tmp_path_factory):
-  return _compile(tmp_path_factory.mktemp('kubeflow'), '--gpu-type', 'nvidia-l4',
-                  '--gpu-count', '2', '--trainer-cpu', '8', '--trainer-memory-gb', '30')
+@pytest.fixture
+def compiled(compiled_spec):
+  """The session's spec: --gpu-type nvidia-l4 --gpu-count 2 --trainer-cpu 8 --trainer-memory-gb 30."""
+  return compiled_spec
 
 
 def _executors(spec):

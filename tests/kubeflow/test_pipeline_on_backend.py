@@ -6,32 +6,21 @@ on the small data in a bucket that keeps folder markers as GCS does.
 """
 
 import pytest
-import yaml
 
 from mnist_tfx.lib import serving_dir
-from mnist_tfx.kubeflow import compiler
-from mnist_tfx.kubeflow import configs as kubeflow_configs
-from mnist_tfx.pipeline import configs
 from tests.kubeflow.backend import launcher
 from tests.kubeflow.backend import object_store
 
-BUCKET = 'kfp-pipeline'
+pytestmark = pytest.mark.full
 
 
 @pytest.fixture(scope='module')
-def finished_run(tmp_path_factory, small_data_root):
-  """(run, {task: outcome}) of the compiled pipeline, stopped at the first failed step."""
+def finished_run(tmp_path_factory, small_data_root, standin_spec):
+  """(run, {task: outcome}, config) of the compiled pipeline, stopped at the first failed step."""
   out = tmp_path_factory.mktemp('kfp_pipeline')
-  # Two epochs on 5,000 digits reach about 95%, as the local quick runs.
-  config = configs.PipelineConfig(
-      data_root=f'ram://{BUCKET}/mnist', output_dir=f'ram://{BUCKET}/outputs', epochs=2, seed=7,
-      accuracy_threshold=0.8, digit_accuracy_floor=0.5)
-  package = compiler.compile_pipeline(
-      config, kubeflow_configs.KubeflowConfig(image='mnist-tfx:test', package=str(out / 'spec.yaml')))
-  with open(package) as f:
-    spec = next(yaml.safe_load_all(f))
+  spec, config = standin_spec
   bucket = object_store.Bucket(out / 'bucket.sqlite')
-  object_store.upload_folder(bucket, str(small_data_root), f'{BUCKET}/mnist')
+  object_store.upload_folder(bucket, str(small_data_root), config.data_root[len(object_store.RAM):])
   run = launcher.Run(spec, bucket, config.pipeline_root, str(out / 'pods'))
   outcomes = {}
   for task in launcher.topological_order(spec):

@@ -7,7 +7,7 @@ import pytest
 
 from mnist_tfx.lib.errors import DataError
 from mnist_tfx.lib import idx
-from tests import idx_files
+from tests.support import idx_files
 
 
 @pytest.fixture

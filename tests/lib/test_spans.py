@@ -8,7 +8,7 @@ import pytest
 from mnist_tfx.lib.errors import DataError
 from mnist_tfx.lib import idx
 from mnist_tfx.lib import spans
-from tests import idx_files
+from tests.support import idx_files
 
 
 def _batch(root, arrays, start, count, with_test=False):

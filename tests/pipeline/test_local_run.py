@@ -7,13 +7,16 @@ data, the exit status and the serving directory are what is checked.
 import os
 
 import numpy as np
+import pytest
 
-from tests import idx_files
-from tests.pipeline.cli_runs import QUICK
-from tests.pipeline.cli_runs import component_states
-from tests.pipeline.cli_runs import report_page
-from tests.pipeline.cli_runs import run_cli
-from tests.pipeline.cli_runs import served_versions
+from tests.support import idx_files
+from tests.support.cli_runs import QUICK
+from tests.support.cli_runs import component_states
+from tests.support.cli_runs import report_page
+from tests.support.cli_runs import run_cli
+from tests.support.cli_runs import served_versions
+
+pytestmark = pytest.mark.full
 
 
 def test_first_run_pushes_a_blessed_model(first_run):

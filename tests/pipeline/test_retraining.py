@@ -15,11 +15,13 @@ import numpy as np
 import pytest
 
 from mnist_tfx.app import cli
-from tests import idx_files
-from tests.pipeline.cli_runs import QUICK
-from tests.pipeline.cli_runs import component_states
-from tests.pipeline.cli_runs import run_cli
-from tests.pipeline.cli_runs import served_versions
+from tests.support import idx_files
+from tests.support.cli_runs import QUICK
+from tests.support.cli_runs import component_states
+from tests.support.cli_runs import run_cli
+from tests.support.cli_runs import served_versions
+
+pytestmark = pytest.mark.full
 
 
 @pytest.fixture(scope='module')

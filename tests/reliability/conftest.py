@@ -1,6 +1,5 @@
 """The matrix's fixtures: a recorder for its table, and a served model to keep unchanged."""
 
-import hashlib
 import os
 import shutil
 
@@ -15,17 +14,6 @@ def record(request):
   def add(case, expected, observed, command=''):
     table.ROWS.append((request.node.nodeid, case, expected, observed, command))
   return add
-
-
-def snapshot(folder) -> dict:
-  """{relative path: SHA-256} of every file under folder ({} if it does not exist)."""
-  found = {}
-  for root, _, names in os.walk(folder):
-    for name in names:
-      path = os.path.join(root, name)
-      with open(path, 'rb') as f:
-        found[os.path.relpath(path, folder)] = hashlib.sha256(f.read()).hexdigest()
-  return found
 
 
 @pytest.fixture

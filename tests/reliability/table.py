@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 
-from tests import idx_files
+from tests.support import idx_files
 
 BEGIN = '<!-- reliability:begin -->'
 END = '<!-- reliability:end -->'

@@ -9,11 +9,13 @@ import os
 
 import pytest
 
-from tests import idx_files
-from tests.pipeline.cli_runs import mnist_pipeline
-from tests.pipeline.cli_runs import served_versions
-from tests.reliability.conftest import snapshot
+from tests.support import idx_files
+from tests.support.cli_runs import mnist_pipeline
+from tests.support.cli_runs import served_versions
+from tests.support.folders import snapshot
 from tests.reliability.table import command_line
+
+pytestmark = pytest.mark.full
 
 EXIT_FAILED, EXIT_BAD_DATA = 1, 2
 TRAIN_IMAGES, TRAIN_LABELS = 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'

@@ -6,10 +6,14 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from mnist_tfx.app import run_lock
-from tests.pipeline.cli_runs import QUICK
-from tests.pipeline.cli_runs import run_cli
+from tests.support.cli_runs import QUICK
+from tests.support.cli_runs import run_cli
 from tests.reliability.table import command_line
+
+pytestmark = pytest.mark.full
 
 
 def test_two_runs_started_at_once_one_runs_the_other_refuses(tmp_path, small_data_root, record):

@@ -23,13 +23,15 @@ import pytest
 
 from mnist_tfx.pipeline import configs
 from mnist_tfx.pipeline import run_reader
-from tests import idx_files
-from tests.pipeline.cli_runs import QUICK
-from tests.pipeline.cli_runs import component_states
-from tests.pipeline.cli_runs import mnist_pipeline
-from tests.pipeline.cli_runs import served_versions
-from tests.reliability.conftest import snapshot
+from tests.support import idx_files
+from tests.support.cli_runs import QUICK
+from tests.support.cli_runs import component_states
+from tests.support.cli_runs import mnist_pipeline
+from tests.support.cli_runs import served_versions
+from tests.support.folders import snapshot
 from tests.reliability.table import command_line
+
+pytestmark = pytest.mark.full
 
 ORDER = ['IdxExampleGen', 'ImportSchemaGen', 'StatisticsGen', 'DataGate', 'Transform',
          'Trainer', 'ServedModel', 'Evaluator', 'Pusher', 'RunReport']

@@ -9,7 +9,11 @@ import subprocess
 import sys
 import time
 
-from tests import idx_files
+import pytest
+
+from tests.support import idx_files
+
+pytestmark = pytest.mark.full
 
 MARGIN_MB = 64
 
@@ -17,7 +21,8 @@ MARGIN_MB = 64
 # VmHWM, since a child's ru_maxrss starts from its parent's (the test runner's) size.
 _INGEST = '''
 import itertools, re, sys
-from mnist_tfx.lib import idx, records, spans
+from mnist_tfx.components.idx_example_gen import records
+from mnist_tfx.lib import idx, spans
 parts = spans.sources(sys.argv[1])['train']
 chunks = itertools.chain.from_iterable(idx.read_pairs(*pair) for _, pair in parts)
 count = records.write_tfrecords(chunks, sys.argv[2])

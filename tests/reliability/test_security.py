@@ -6,12 +6,12 @@ import os
 import re
 import subprocess
 
+import pytest
 import yaml
 
-from mnist_tfx.kubeflow import compiler
-from mnist_tfx.kubeflow import configs as kubeflow_configs
-from mnist_tfx.pipeline import configs
-from tests import idx_files
+from tests.support import idx_files
+
+pytestmark = pytest.mark.full
 
 UNSAFE_MODULES = {'pickle', 'cPickle', 'dill', 'cloudpickle', 'marshal', 'shelve', 'joblib'}
 UNSAFE_CALLS = {'eval', 'exec'}
@@ -68,10 +68,8 @@ def test_the_image_runs_as_a_user_that_is_not_root(record):
   assert users and users[-1] not in ('root', '0')
 
 
-def test_no_credentials_in_the_repository_or_the_compiled_spec(tmp_path, record):
-  package = compiler.compile_pipeline(
-      configs.PipelineConfig(data_root='gs://b/data', output_dir='gs://b/out'),
-      kubeflow_configs.KubeflowConfig(image='mnist-tfx:test', package=str(tmp_path / 'spec.yaml')))
+def test_no_credentials_in_the_repository_or_the_compiled_spec(compiled_spec, record):
+  package, _ = compiled_spec
   files = [path for path in _tracked() if not path.endswith(('.gz', '.png', '.lock'))
            and path != os.path.abspath(__file__)]  # This file holds the patterns.
   found = []

@@ -18,8 +18,10 @@ import subprocess
 import pytest
 from PIL import Image
 
-from tests.components.run_report.test_run_report import MAIN_FIGURES
-from tests.pipeline.cli_runs import report_page
+from tests.support.cli_runs import REPORT_FIGURES
+from tests.support.cli_runs import report_page
+
+pytestmark = pytest.mark.full
 
 PROBE = """<script>
 window.failedResources = [];
@@ -101,7 +103,7 @@ def test_the_page_loads_whole_and_every_figure_shows(probed_page, width, height)
   assert record['fetched'] == []  # Self-contained: nothing loaded from anywhere.
   assert record['windowWidth'] == width
   assert record['pageWidth'] <= width  # No sideways scrolling, on a phone either.
-  for name in MAIN_FIGURES:
+  for name in REPORT_FIGURES:
     figure = record['figures'][name]
     assert figure['decoded'], name
     assert 0 < figure['width'] <= width and figure['height'] > 0, (name, figure)

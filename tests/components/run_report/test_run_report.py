@@ -10,17 +10,16 @@ import os
 import re
 
 from PIL import Image
+import pytest
 
 from mnist_tfx.pipeline import configs
 from mnist_tfx.pipeline import run_reader
 from mnist_tfx.pipeline import run_record
-from tests.conftest import SMALL_EVAL
-from tests.conftest import SMALL_TRAIN
-from tests.pipeline.cli_runs import report_page
+from tests.support import idx_files
+from tests.support.cli_runs import REPORT_FIGURES
+from tests.support.cli_runs import report_page
 
-MAIN_FIGURES = ('loss', 'accuracy', 'learning-rate', 'digit-accuracy', 'confusion',
-                'misclassified', 'label-shares')
-
+pytestmark = pytest.mark.full
 
 def _page(first_run):
   output_dir, result = first_run
@@ -46,8 +45,8 @@ def _evaluator(first_run) -> run_record.RunRecord:
 def test_every_picture_decodes_and_nothing_is_fetched(first_run):
   page = _page(first_run)
   sources = re.findall(r'<img [^>]*src="([^"]*)"', page)
-  assert len(sources) == len(MAIN_FIGURES)
-  for name in MAIN_FIGURES:
+  assert len(sources) == len(REPORT_FIGURES)
+  for name in REPORT_FIGURES:
     assert f'id="figure-{name}"' in page
   for source in sources:
     assert source.startswith('data:image/png;base64,')
@@ -64,9 +63,9 @@ def test_the_accuracy_is_the_evaluators_and_the_mistakes_add_up(first_run):
   assert evaluated.overall_accuracy is not None
   assert float(attributes['accuracy']) == evaluated.overall_accuracy
   assert f'<b>{evaluated.overall_accuracy:.4f}</b>' in page
-  assert int(attributes['test-digits']) == SMALL_EVAL
+  assert int(attributes['test-digits']) == idx_files.SMALL_EVAL
   wrong = int(attributes['misclassified'])
-  assert wrong == round((1 - evaluated.overall_accuracy) * SMALL_EVAL)
+  assert wrong == round((1 - evaluated.overall_accuracy) * idx_files.SMALL_EVAL)
   assert int(attributes['misclassified-shown']) == min(wrong, 100)
   assert f'{wrong:,} misclassified' in page
 
@@ -81,6 +80,6 @@ def test_the_decision_and_the_data_are_the_runs(first_run):
   assert 'no model served yet' in page  # The first run: nothing to compare with.
   worst = min(evaluated.digit_accuracy.items(), key=lambda item: item[1])
   assert f'worst: digit {worst[0]} at {worst[1]:.4f}' in page
-  assert f'<tr><td>eval</td><td>{SMALL_EVAL:,}</td>' in page
-  assert f'<tr><td>train</td><td>{SMALL_TRAIN:,}</td>' in page
+  assert f'<tr><td>eval</td><td>{idx_files.SMALL_EVAL:,}</td>' in page
+  assert f'<tr><td>train</td><td>{idx_files.SMALL_TRAIN:,}</td>' in page
   assert 'Anomalies against the schema: none (splits checked: train, eval)' in page

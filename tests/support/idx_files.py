@@ -8,8 +8,12 @@ import numpy as np
 
 from mnist_tfx.lib import idx
 
-PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MNIST = os.path.join(PROJECT, 'data', 'mnist')
+# The small slice most tests use: enough for BatchNorm's moving statistics to settle
+# in two epochs (about 160 steps).
+SMALL_TRAIN = 5000
+SMALL_EVAL = 1000
 # Split name -> file-name prefix, as MNIST names its files.
 PREFIXES = {'train': 'train', 'eval': 't10k'}
 

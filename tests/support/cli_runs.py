@@ -4,6 +4,9 @@ import os
 import subprocess
 import sys
 
+# The figures the run report's page shows, by id (components/run_report/page.py).
+REPORT_FIGURES = ('loss', 'accuracy', 'learning-rate', 'digit-accuracy', 'confusion',
+                  'misclassified', 'label-shares')
 # Two epochs on 5,000 digits reach about 95%: enough to check a model that works.
 QUICK = ('--epochs', '2', '--seed', '7', '--accuracy-threshold', '0.8',
          '--digit-accuracy-floor', '0.5')
