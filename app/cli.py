@@ -24,9 +24,9 @@ from typing import List, Optional
 from mnist_tfx.app import run_lock
 from mnist_tfx.app.exit_codes import EXIT_BAD_DATA
 from mnist_tfx.app.exit_codes import EXIT_FAILED
-from mnist_tfx.app.exit_codes import EXIT_NOT_BLESSED  # pylint: disable=unused-import
+from mnist_tfx.app.exit_codes import EXIT_NOT_BLESSED  # noqa: F401 (the statuses, for callers)
 from mnist_tfx.app.exit_codes import EXIT_OK
-from mnist_tfx.app.exit_codes import EXIT_PUSHED  # pylint: disable=unused-import
+from mnist_tfx.app.exit_codes import EXIT_PUSHED  # noqa: F401
 from mnist_tfx.kubeflow import configs as kubeflow_configs
 from mnist_tfx.kubeflow.submit import BackendError
 from mnist_tfx.lib.errors import DataError

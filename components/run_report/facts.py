@@ -10,7 +10,7 @@ misclassified digits count what the Evaluator's accuracy counts.
 import dataclasses
 import json
 import os
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import numpy as np
 import tensorflow as tf

@@ -4,14 +4,14 @@ copied again, and a damaged served version is never taken for the model."""
 import json
 import os
 
-from tfx.components.pusher import executor as stock_pusher
-from tfx.types import standard_artifacts
-
-from mnist_tfx.components.atomic_pusher import executor
 from mnist_tfx.lib import serving_dir
+
+# TFX is imported by each test, not at collection (half a minute).
+# pylint: disable=g-import-not-at-top
 
 
 def _model(tmp_path):
+  from tfx.types import standard_artifacts
   model = standard_artifacts.Model()
   model.uri = str(tmp_path / 'model')
   saved_model = tmp_path / 'model' / 'Format-Serving'
@@ -23,6 +23,8 @@ def _model(tmp_path):
 
 def _push(model, serving, tmp_path, n):
   """Runs the executor as the Pusher step would; returns the version it recorded."""
+  from tfx.types import standard_artifacts
+  from mnist_tfx.components.atomic_pusher import executor
   blessing = standard_artifacts.ModelBlessing()
   blessing.uri = str(tmp_path / 'blessing')
   blessing.set_int_custom_property('blessed', 1)
@@ -57,6 +59,9 @@ def test_a_damaged_served_version_is_pushed_over_not_recorded(tmp_path):
 
 def test_the_marks_are_the_stock_pushers_of_this_tfx():
   """TFX has no public way to mark a PushedModel: ours must write what its Pusher writes."""
+  from tfx.components.pusher import executor as stock_pusher
+  from tfx.types import standard_artifacts
+  from mnist_tfx.components.atomic_pusher import executor
   for version in ('7', None):
     ours, stock = standard_artifacts.PushedModel(), standard_artifacts.PushedModel()
     executor.mark(ours, version, destination='/serving/7')

@@ -9,10 +9,10 @@ import os
 import numpy as np
 import pytest
 
-from tests.support import idx_files
+from mnist_tfx.lib.contracts import ComponentId
+from mnist_tfx.pipeline import configs
 from tests.support.cli_runs import QUICK
 from tests.support.cli_runs import component_states
-from tests.support.cli_runs import report_page
 from tests.support.cli_runs import run_cli
 from tests.support.cli_runs import served_versions
 
@@ -63,32 +63,16 @@ def test_second_run_with_nothing_changed_is_all_cached(first_run, small_data_roo
   assert len(served_versions(output_dir)) == 1
 
 
-def test_a_stricter_gate_blesses_nothing(first_run, small_data_root):
+def test_the_run_record_reads_back_what_each_component_wrote(first_run):
+  """Every property the run record reads (lib/contracts.py) was written under that name."""
+  from mnist_tfx.pipeline import run_reader  # pylint: disable=g-import-not-at-top
   output_dir, _ = first_run
-  result = run_cli(small_data_root, output_dir, *QUICK[:-4], '--accuracy-threshold', '0.9999',
-                   '--digit-accuracy-floor', '0.5')
-  assert result.returncode == 3
-  assert 'blessed:       no' in result.stdout
-  assert component_states(result.stdout)['Trainer'] == 'cached'
-  assert component_states(result.stdout)['Evaluator'] == 'ran'
-  assert len(served_versions(output_dir)) == 1
-  with open(report_page(result.stdout)) as f:  # A report whatever the verdict.
-    page = f.read()
-  assert 'not blessed' in page and 'Nothing was pushed' in page
-
-
-def test_malformed_data_stops_the_run_before_it_starts(tmp_path, mnist_arrays):
-  """Checked before TFX loads (pipeline/preflight.py); tests/reliability/ has every case."""
-  data_root = tmp_path / 'data'
-  data_root.mkdir()
-  idx_files.write_data_root(data_root, mnist_arrays)
-  labels_path = data_root / 't10k-labels-idx1-ubyte.gz'
-  _, labels = mnist_arrays['eval']
-  idx_files.write(data_root / 't10k-labels-idx1-ubyte', idx_files.label_bytes(labels)[:-10])
-  result = run_cli(data_root, tmp_path / 'outputs', *QUICK)
-  assert result.returncode == 2
-  assert result.stderr.startswith(f'error: bad input data: {labels_path}: truncated')
-  assert result.stderr.strip().endswith('Nothing was run.')
-  assert component_states(result.stdout) == {}
-  assert not os.path.exists(tmp_path / 'outputs' / 'metadata.sqlite')
-  assert served_versions(tmp_path / 'outputs') == []
+  record = run_reader.all_runs(configs.PipelineConfig(output_dir=str(output_dir)).metadata_path)[0]
+  assert [step.name for step in record.components] == list(ComponentId.ORDER)
+  assert record.train_spans == [1]  # IdxExampleGen's spans.
+  assert record.served_problem == ''  # ServedModel's served_problem: written, and empty.
+  assert record.overall_accuracy is not None and len(record.digit_accuracy) == 10
+  assert record.blessed is True  # The Evaluator's blessing.
+  assert record.pushed_version == served_versions(output_dir)[0]  # The Pusher's.
+  assert record.pushed_to == os.path.join(output_dir, 'serving', record.pushed_version)
+  assert os.path.isfile(record.report_page)  # RunReport's page_path.

@@ -4,9 +4,14 @@ One data root grows span by span, as new batches would arrive: each run reads th
 newest span, DataGate compares it with the span before, and the Evaluator
 compares the new model with the one being served. Span 1 is the small slice of
 the shared first run (tests/conftest.py), which served it as version 1.
+
+The spans arrive in order, each run building on the last: one module fixture runs
+the whole story, and each test checks one step of it.
 """
 
+import contextlib
 import filecmp
+import io
 import os
 import shutil
 import sqlite3
@@ -26,7 +31,7 @@ pytestmark = pytest.mark.full
 
 @pytest.fixture(scope='module')
 def world(tmp_path_factory, small_data_root, first_run):
-  """Span 1 (the first run's data, served as v1), then candidates for spans 2 and 3.
+  """Span 1 (the first run's data, served as v1), then spans 2 and 3 and a rollback, in order.
 
   The runs here go to a copy of the first run's ML Metadata and serving directory
   (its artifacts are read where they are), not to its output folder: the tests of
@@ -51,46 +56,95 @@ def world(tmp_path_factory, small_data_root, first_run):
   idx_files.write_data_root(base / 'three', {'train': (images[5000:][three],
                                                         labels[5000:][three])})
   idx_files.write_data_root(base / 'good', {'train': (images[5000:], labels[5000:])})
-  return {'base': base, 'data': base / 'data', 'outputs': output_dir,
-          'first_result': first_result, 'v1': served_versions(output_dir)[:1]}
+  world = {'base': base, 'data': base / 'data', 'outputs': output_dir,
+           'first_result': first_result, 'v1': served_versions(output_dir)[:1]}
+  world['shuffled'] = _shuffled_span_2(world)
+  world['three'] = _three_digit_span(world)
+  world['good'] = _good_span_3(world)
+  world['rollback'] = _rollback_to_v1(world)
+  return world
 
 
 def _add_span(folder, data_root):
   assert cli.main(['add-span', str(folder), '--data-root', str(data_root)]) == cli.EXIT_OK
 
 
-def test_1_span_1_is_pushed_as_v1(world):
+def _cli_output(*args) -> tuple:
+  """(exit status, stdout) of `mnist-pipeline ARGS`, in this process."""
+  out = io.StringIO()
+  with contextlib.redirect_stdout(out):
+    status = cli.main([str(a) for a in args])
+  return status, out.getvalue()
+
+
+def _shuffled_span_2(world):
+  _add_span(world['base'] / 'shuffled', world['data'])
+  return {'result': run_cli(world['data'], world['outputs'], *QUICK),
+          'versions': served_versions(world['outputs'])}
+
+
+def _three_digit_span(world):
+  """On a copy of the data root, so that span 3 stays free for the good span."""
+  data = world['base'] / 'data-three'
+  shutil.copytree(world['base'] / 'data', data, ignore=shutil.ignore_patterns('span-*'))
+  _add_span(world['base'] / 'three', data)
+  return {'result': run_cli(data, world['outputs'], *QUICK),
+          'versions': served_versions(world['outputs'])}
+
+
+def _good_span_3(world):
+  """Span 3 of good digits; if the gate holds it back, a looser gate lets it through."""
+  _add_span(world['base'] / 'good', world['data'])
+  step = {'result': run_cli(world['data'], world['outputs'], *QUICK)}
+  step['versions_first'] = served_versions(world['outputs'])
+  if step['result'].returncode == cli.EXIT_NOT_BLESSED:
+    step['looser'] = run_cli(world['data'], world['outputs'], *QUICK, '--max-regression', '0.5',
+                             '--digit-accuracy-floor', '0.0', '--accuracy-threshold', '0.5')
+  step['versions'] = served_versions(world['outputs'])
+  v2 = step['versions'][-1]
+  step['lineage'] = _cli_output('history', '--output-dir', world['outputs'], '--lineage', v2)
+  step['history'] = _cli_output('history', '--output-dir', world['outputs'])
+  return step
+
+
+def _rollback_to_v1(world):
+  v1 = world['v1'][0]
+  step = {'status': cli.main(['rollback', v1, '--output-dir', str(world['outputs'])]),
+          'versions': served_versions(world['outputs'])}
+  step['lineage'] = _cli_output('history', '--output-dir', world['outputs'], '--lineage',
+                                step['versions'][-1])
+  step['unknown'] = cli.main(['rollback', '12345', '--output-dir', str(world['outputs'])])
+  return step
+
+
+def test_span_1_is_pushed_as_v1(world):
   assert world['first_result'].returncode == 0
   assert 'train spans:   1' in world['first_result'].stdout
   assert len(world['v1']) == 1
 
 
-def test_2_labels_shuffled_in_30_percent_of_span_2_are_not_served(world):
-  _add_span(world['base'] / 'shuffled', world['data'])
-  result = run_cli(world['data'], world['outputs'], *QUICK)
+def test_labels_shuffled_in_30_percent_of_span_2_are_not_served(world):
+  result = world['shuffled']['result']
   # Shuffling keeps the labels' overall distribution, so the drift check passes it
   # by design; the gate stops it: worse than the served model on the fixed test set.
   assert result.returncode == cli.EXIT_NOT_BLESSED
   assert 'train spans:   2' in result.stdout and 'served model:' in result.stdout
-  assert served_versions(world['outputs']) == world['v1']
+  assert world['shuffled']['versions'] == world['v1']
 
 
-def test_3_a_span_of_three_digits_is_stopped_before_training(world):
-  data = world['base'] / 'data-three'
-  shutil.copytree(world['base'] / 'data', data, ignore=shutil.ignore_patterns('span-*'))
-  _add_span(world['base'] / 'three', data)
-  result = run_cli(data, world['outputs'], *QUICK)
+def test_a_span_of_three_digits_is_stopped_before_training(world):
+  result = world['three']['result']
   assert result.returncode == cli.EXIT_BAD_DATA
   assert 'drifted from the previous run' in result.stdout
   assert 'label: The Linfty distance' in result.stdout
   states = component_states(result.stdout)
   assert states['DataGate'] == 'FAILED' and 'Trainer' not in states
-  assert served_versions(world['outputs']) == world['v1']
+  assert world['three']['versions'] == world['v1']
 
 
-def test_4_a_good_span_3_is_compared_with_v1_and_pushed_only_if_not_worse(world, capsys):
-  _add_span(world['base'] / 'good', world['data'])
-  result = run_cli(world['data'], world['outputs'], *QUICK)
+def test_a_good_span_3_is_compared_with_v1_and_pushed_only_if_not_worse(world):
+  step = world['good']
+  result = step['result']
   assert 'train spans:   3' in result.stdout
   candidate, served, worst_digit = _accuracies(result.stdout)
   # Two epochs on a few thousand digits vary by several points from run to run,
@@ -99,25 +153,22 @@ def test_4_a_good_span_3_is_compared_with_v1_and_pushed_only_if_not_worse(world,
   passes = candidate >= served and candidate >= 0.8 and worst_digit >= 0.5
   assert result.returncode == (cli.EXIT_OK if passes else cli.EXIT_NOT_BLESSED)
   if result.returncode == cli.EXIT_NOT_BLESSED:
-    assert served_versions(world['outputs']) == world['v1']
+    assert step['versions_first'] == world['v1']
     # A looser gate lets it through: only the Evaluator and the Pusher run again.
-    result = run_cli(world['data'], world['outputs'], *QUICK, '--max-regression', '0.5',
-                     '--digit-accuracy-floor', '0.0', '--accuracy-threshold', '0.5')
-    assert result.returncode == cli.EXIT_OK
-    assert component_states(result.stdout)['Trainer'] == 'cached'
-  versions = served_versions(world['outputs'])
+    assert step['looser'].returncode == cli.EXIT_OK
+    assert component_states(step['looser'].stdout)['Trainer'] == 'cached'
+  versions = step['versions']
   assert len(versions) == 2 and versions[0] == world['v1'][0]
-  world['v2'] = versions[1]
-  assert cli.main(['history', '--output-dir', str(world['outputs']),
-                   '--lineage', world['v2']]) == cli.EXIT_OK
-  lineage = capsys.readouterr().out
-  assert f'version {world["v2"]}: pushed' in lineage
+  status, lineage = step['lineage']
+  assert status == cli.EXIT_OK
+  assert f'version {versions[1]}: pushed' in lineage
   assert os.path.join(str(world['data']), 'span-3', 'train-labels-idx1-ubyte.gz') in lineage
-  assert cli.main(['history', '--output-dir', str(world['outputs'])]) == cli.EXIT_OK
-  runs = capsys.readouterr().out.splitlines()[1:]
+  status, history = step['history']
+  assert status == cli.EXIT_OK
+  runs = history.splitlines()[1:]
   spans = [line.split()[2] for line in runs]
   assert spans[-3:] == ['2', '2', '3'] or spans[-4:] == ['2', '2', '3', '3']
-  assert runs[0].endswith(world['v1'][0]) and runs[-1].endswith(world['v2'])
+  assert runs[0].endswith(world['v1'][0]) and runs[-1].endswith(versions[1])
   assert any('stopped' in line for line in runs)
 
 
@@ -130,19 +181,19 @@ def _accuracies(stdout: str):
   return float(words[2]), float(words[-1]), min(float(d) for d in digits)
 
 
-def test_6_rollback_serves_v1_again(world, capsys):
-  v1, v2 = world['v1'][0], world['v2']
-  assert cli.main(['rollback', v1, '--output-dir', str(world['outputs'])]) == cli.EXIT_OK
-  versions = served_versions(world['outputs'])
+def test_rollback_serves_v1_again(world):
+  step = world['rollback']
+  v1, v2 = world['v1'][0], world['good']['versions'][1]
+  assert step['status'] == cli.EXIT_OK
+  versions = step['versions']
   assert versions[:2] == [v1, v2] and len(versions) == 3
   serving = os.path.join(world['outputs'], 'serving')
   comparison = filecmp.dircmp(os.path.join(serving, v1), os.path.join(serving, versions[2]))
   assert not comparison.diff_files and not comparison.left_only
   assert filecmp.cmp(os.path.join(serving, v1, 'variables', 'variables.data-00000-of-00001'),
-                     os.path.join(serving, versions[2], 'variables', 'variables.data-00000-of-00001'),
+                     os.path.join(serving, versions[2], 'variables',
+                                  'variables.data-00000-of-00001'),
                      shallow=False)
-  capsys.readouterr()
-  assert cli.main(['history', '--output-dir', str(world['outputs']),
-                   '--lineage', versions[2]]) == cli.EXIT_OK
-  assert f'is a rollback copy of version {v1}' in capsys.readouterr().out
-  assert cli.main(['rollback', '12345', '--output-dir', str(world['outputs'])]) == cli.EXIT_FAILED
+  status, lineage = step['lineage']
+  assert status == cli.EXIT_OK and f'is a rollback copy of version {v1}' in lineage
+  assert step['unknown'] == cli.EXIT_FAILED

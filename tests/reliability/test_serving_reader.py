@@ -16,13 +16,13 @@ import pytest
 from mnist_tfx.lib import serving_dir
 from tests.support.cli_runs import served_versions
 
+pytestmark = pytest.mark.full
+
 PUSHES = 25
 
 _WRITER = '''
 import sys
 from mnist_tfx.lib import serving_dir
-
-pytestmark = pytest.mark.full
 for _ in range(int(sys.argv[3])):
   serving_dir.publish(sys.argv[1], sys.argv[2])
 '''

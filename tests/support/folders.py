@@ -4,6 +4,8 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
+import subprocess
 
 
 def once(tmp_path_factory, name: str, make):
@@ -33,3 +35,27 @@ def snapshot(folder) -> dict:
       with open(path, 'rb') as f:
         found[os.path.relpath(path, folder)] = hashlib.sha256(f.read()).hexdigest()
   return found
+
+
+def mount_small_disk(folder, free_bytes):
+  """Puts `folder` on a tmpfs with its files and about free_bytes left; returns the unmount,
+  or None where no tmpfs can be mounted (not root)."""
+  keep = f'{folder}.kept'
+  os.rename(folder, keep)
+  os.mkdir(folder)
+  used = sum(os.path.getsize(os.path.join(r, n)) for r, _, names in os.walk(keep) for n in names)
+  size_kb = (used + free_bytes) // 1024 + 64
+  mounted = subprocess.run(['mount', '-t', 'tmpfs', '-o', f'size={size_kb}k', 'tmpfs', folder],
+                           capture_output=True, text=True, check=False)
+  if mounted.returncode != 0:
+    os.rmdir(folder)
+    os.rename(keep, folder)
+    return None
+  for name in os.listdir(keep):
+    shutil.copytree(os.path.join(keep, name), os.path.join(folder, name), symlinks=True)
+
+  def unmount():
+    subprocess.run(['umount', folder], check=True)
+    os.rmdir(folder)
+    os.rename(keep, folder)
+  return unmount

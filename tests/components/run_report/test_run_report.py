@@ -13,7 +13,6 @@ from PIL import Image
 import pytest
 
 from mnist_tfx.pipeline import configs
-from mnist_tfx.pipeline import run_reader
 from mnist_tfx.pipeline import run_record
 from tests.support import idx_files
 from tests.support.cli_runs import REPORT_FIGURES
@@ -37,6 +36,7 @@ def _main_attributes(page: str) -> dict:
 
 
 def _evaluator(first_run) -> run_record.RunRecord:
+  from mnist_tfx.pipeline import run_reader  # pylint: disable=g-import-not-at-top
   output_dir, _ = first_run
   config = configs.PipelineConfig(output_dir=str(output_dir))
   return run_reader.all_runs(config.metadata_path)[0]
