@@ -136,7 +136,8 @@ def _parser() -> argparse.ArgumentParser:
   run_parser.set_defaults(command_function=run, tf_log_level='1',
                           refused_note='. Nothing was run.')
 
-  add_span_parser = commands.add_parser('add-span', help='add a batch of IDX files as the next span')
+  add_span_parser = commands.add_parser('add-span',
+                                        help='add a batch of IDX files as the next span')
   add_span_parser.add_argument('folder', help='folder with train-* and optionally t10k-* IDX files')
   add_span_parser.add_argument('--data-root', default=configs.PipelineConfig.data_root)
   add_span_parser.set_defaults(command_function=add_span)

@@ -35,7 +35,8 @@ def check_cluster_paths(config: configs.PipelineConfig) -> None:
                        f'not {value!r}')
 
 
-def beam_args(config: configs.PipelineConfig, cluster: kubeflow_configs.KubeflowConfig) -> List[str]:
+def beam_args(config: configs.PipelineConfig,
+              cluster: kubeflow_configs.KubeflowConfig) -> List[str]:
   """Beam options of every Beam-based step: in-pod DirectRunner, or Dataflow."""
   if cluster.beam_runner == 'DirectRunner':
     return list(configs.LOCAL_BEAM_ARGS)
@@ -58,7 +59,8 @@ def beam_args(config: configs.PipelineConfig, cluster: kubeflow_configs.Kubeflow
   ]
 
 
-def compile_pipeline(config: configs.PipelineConfig, cluster: kubeflow_configs.KubeflowConfig) -> str:
+def compile_pipeline(config: configs.PipelineConfig,
+                     cluster: kubeflow_configs.KubeflowConfig) -> str:
   """Writes the PipelineSpec YAML (schema 2.1.0) to cluster.package; returns its path."""
   if not cluster.image:
     raise UsageError('--image is required: the image built from kubeflow/Dockerfile')

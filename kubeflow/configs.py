@@ -23,6 +23,7 @@ class KubeflowConfig:
       'DirectRunner (inside their pods) or DataflowRunner (for data that outgrows a pod)')
   dataflow_project: str = configs.field('', 'Google Cloud project of the Dataflow jobs')
   dataflow_region: str = configs.field('us-central1', 'region of the Dataflow jobs')
-  dataflow_machine_type: str = configs.field('n1-standard-4', 'machine type of the Dataflow workers')
+  dataflow_machine_type: str = configs.field('n1-standard-4',
+                                             'machine type of the Dataflow workers')
   dataflow_max_workers: int = configs.field(10, 'most Dataflow workers per job')
   package: str = configs.field('mnist-tfx.yaml', 'where compile writes the pipeline spec')

@@ -2,7 +2,7 @@
 
 A component writes an artifact property, the run record reads it back; the
 Trainer writes a file into its artifact, the run report reads it. Spelt in one
-place, a rename is one edit, and tests/lib/test_contracts.py fails if a writer
+place, a rename is one edit, and tests/test_architecture.py fails if a writer
 and a reader disagree.
 """
 
@@ -40,7 +40,8 @@ class Property:
   # trusted ('' if it was).
   SERVED_VERSION = 'served_version'
   SERVED_PROBLEM = 'served_problem'
-  # The Evaluator's blessing: 1 or 0. TFX's name (tfx.components.evaluator.constants).
+  # The Evaluator's blessing (1 or 0), and DataGate's anomalies (per split, 1 if clean):
+  # TFX's name in both (its Evaluator's and ExampleValidator's constants).
   BLESSED = 'blessed'
   # The Pusher's pushed model: TFX's names, as its stock Pusher sets them
   # (components/atomic_pusher/executor.py pins them to TFX's).

@@ -1,8 +1,8 @@
 """The pipeline's configuration: one typed object with defaults.
 
 The command line maps onto it one flag per field; the Kubeflow compile uses the
-same object with gs:// paths (and kubeflow/configs.py for the cluster). Paths derived from output_dir are properties, so
-no value is kept twice.
+same object with gs:// paths (and kubeflow/configs.py for the cluster). Paths
+derived from output_dir are properties, so no value is kept twice.
 """
 
 import dataclasses

@@ -129,7 +129,8 @@ def compiled_spec(tmp_path_factory):
 
   def make(folder):
     package = str(folder / 'mnist-tfx.yaml')
-    return [package, cli.main(['kubeflow', 'compile', *compiled.COMPILE_FLAGS, '--package', package])]
+    status = cli.main(['kubeflow', 'compile', *compiled.COMPILE_FLAGS, '--package', package])
+    return [package, status]
   _, (package, status) = once(tmp_path_factory, 'compiled_spec', make)
   assert status == 0
   with open(package) as f:

@@ -36,7 +36,8 @@ def _prose(tree):
   nodes = [tree] + [n for n in ast.walk(tree)
                     if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))]
   found = {id(n.body[0].value) for n in nodes
-           if n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+           if n.body and isinstance(n.body[0], ast.Expr)
+          and isinstance(n.body[0].value, ast.Constant)}
   for joined in (n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr)):
     found.update(id(n) for n in ast.walk(joined))
   return found

@@ -48,7 +48,8 @@ class Executor(pusher_executor.Executor):
 
 
 def mark(model_push: artifact.Artifact, version: Optional[str], destination: str = '') -> None:
-  """Pushed (a version and where it went) or not pushed (version None), as TFX's Pusher records it."""
+  """Pushed (a version and where it went) or not pushed (version None), as TFX's Pusher
+  records it."""
   if version is None:
     model_push.set_int_custom_property(Property.PUSHED, 0)
     return

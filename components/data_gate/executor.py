@@ -26,7 +26,8 @@ PREVIOUS_SPLIT = 'previous'
 
 
 class Executor(base_executor.BaseExecutor):
-  """Writes every split's anomalies, then raises DataError listing a split's anomalies or the drift."""
+  """Writes every split's anomalies, then raises DataError listing a split's anomalies, or
+  the drift."""
 
   def Do(self, input_dict, output_dict, exec_properties):  # pylint: disable=invalid-name
     statistics = artifact_utils.get_single_instance(input_dict[spec.STATISTICS_KEY])
@@ -60,7 +61,8 @@ class Executor(base_executor.BaseExecutor):
 
 def _problems(anomalies: anomalies_pb2.Anomalies):
   """One line per anomaly, for the error message."""
-  problems = [f'{name}: {info.description}' for name, info in sorted(anomalies.anomaly_info.items())]
+  problems = [f'{name}: {info.description}'
+              for name, info in sorted(anomalies.anomaly_info.items())]
   if anomalies.HasField('dataset_anomaly_info'):
     problems.append(f'dataset: {anomalies.dataset_anomaly_info.description}')
   return problems

@@ -1,4 +1,4 @@
-"""GatedEvaluator's executor: TFX's Evaluator, comparing with the served model only when there is one.
+"""GatedEvaluator's executor: TFX's, comparing with the served model only when there is one.
 
 ServedModel always hands over an artifact; when nothing is served yet it is empty,
 and the stock Evaluator would fail loading it. Dropped here, the Evaluator applies

@@ -74,8 +74,10 @@ def RunReport(  # pylint: disable=invalid-name
       max_regression=max_regression,
       served_version=baseline.get_string_custom_property(_PROPERTY.SERVED_VERSION),
       served_problem=baseline.get_string_custom_property(_PROPERTY.SERVED_PROBLEM),
-      pushed_version=pushed_model.get_string_custom_property(_PROPERTY.PUSHED_VERSION) if pushed else '',
-      pushed_to=pushed_model.get_string_custom_property(_PROPERTY.PUSHED_DESTINATION) if pushed else '',
+      pushed_version=(pushed_model.get_string_custom_property(_PROPERTY.PUSHED_VERSION)
+                      if pushed else ''),
+      pushed_to=(pushed_model.get_string_custom_property(_PROPERTY.PUSHED_DESTINATION)
+                 if pushed else ''),
       model_uri=model.uri)
   html = page.build(decision,
                     evaluation=metrics.evaluation(evaluation.uri),

@@ -33,7 +33,7 @@ def _compile(tmp_path, *flags):
 
 @pytest.fixture
 def compiled(compiled_spec):
-  """The session's spec: --gpu-type nvidia-l4 --gpu-count 2 --trainer-cpu 8 --trainer-memory-gb 30."""
+  """The session's spec (tests/support/compiled.py): two L4 GPUs, 8 cores, 30 GB."""
   return compiled_spec
 
 

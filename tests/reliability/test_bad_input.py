@@ -1,7 +1,7 @@
 """Bad input through the command line: one line naming the file and the cause, a non-zero
 exit, nothing run and the served model's files unchanged, byte for byte.
 
-Each case is checked before TFX starts (pipeline/preflight.py), so each costs about a
+Each case is checked before TFX starts (app/preflight.py), so each costs about a
 second; the components make the same checks again where nothing runs before them.
 """
 

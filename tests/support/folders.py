@@ -1,4 +1,4 @@
-"""Folders shared by tests: made once per session for every xdist worker, and compared by content."""
+"""Folders for tests: made once per session for every xdist worker, compared, put on a small disk."""
 
 import fcntl
 import hashlib
