@@ -22,6 +22,7 @@ from mnist_tfx.components.idx_example_gen.component import IdxExampleGen
 from mnist_tfx.components.run_report.component import RunReport
 from mnist_tfx.components.served_model import ServedModel
 from mnist_tfx.lib.contracts import ComponentId
+from mnist_tfx.lib.contracts import Output
 from mnist_tfx.pipeline import configs
 from mnist_tfx.pipeline import gate
 
@@ -56,7 +57,7 @@ def create_pipeline(
   # Statistics of every split, for validation and for people to look at; the
   # schema makes the label categorical, so its distribution is counted per digit.
   statistics_gen = StatisticsGen(
-      examples=example_gen.outputs['examples'],
+      examples=example_gen.outputs[Output.EXAMPLES],
       schema=schema_gen.outputs['schema']).with_id(ComponentId.STATISTICS_GEN)
 
   # Stops the run on any anomaly against the schema, or on drift from the
@@ -69,7 +70,7 @@ def create_pipeline(
 
   # Normalizes the pixels with train-split statistics; the graph also serves.
   transform = Transform(
-      examples=example_gen.outputs['examples'],
+      examples=example_gen.outputs[Output.EXAMPLES],
       schema=schema_gen.outputs['schema'],
       preprocessing_fn=configs.PREPROCESSING_FN,
       # Statistics from train only; `previous` is there for the drift check alone.
@@ -98,9 +99,9 @@ def create_pipeline(
 
   # Blesses the candidate only above the gate's thresholds on the eval split.
   evaluator = GatedEvaluator(
-      examples=example_gen.outputs['examples'],
+      examples=example_gen.outputs[Output.EXAMPLES],
       model=trainer.outputs['model'],
-      baseline_model=served_model.outputs['baseline'],
+      baseline_model=served_model.outputs[Output.BASELINE],
       eval_config=gate.eval_config(config.accuracy_threshold,
                                    config.digit_accuracy_floor,
                                    config.max_regression)).with_id(ComponentId.EVALUATOR)
@@ -118,10 +119,10 @@ def create_pipeline(
   run_report = RunReport(
       model=trainer.outputs['model'],
       model_run=trainer.outputs['model_run'],
-      examples=example_gen.outputs['examples'],
+      examples=example_gen.outputs[Output.EXAMPLES],
       statistics=statistics_gen.outputs['statistics'],
       anomalies=data_gate.outputs['anomalies'],
-      baseline=served_model.outputs['baseline'],
+      baseline=served_model.outputs[Output.BASELINE],
       evaluation=evaluator.outputs['evaluation'],
       blessing=evaluator.outputs['blessing'],
       pushed_model=pusher.outputs['pushed_model'],

@@ -1,7 +1,7 @@
 """Shared fixtures and the two tiers.
 
 fast: units and single components on small data, no full pipeline run
-      (`bin/test -m fast`, a few minutes: what to run on each change).
+      (`bin/test -m fast`, under two minutes here: what to run on each change).
 full: end to end, the reliability matrix and the Kubeflow stand-in; a module
       says so with `pytestmark = pytest.mark.full`. `bin/test` runs both, as CI does.
 """

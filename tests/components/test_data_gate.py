@@ -1,5 +1,7 @@
-"""DataGate on real statistics: examples that break the curated schema stop the run."""
+"""DataGate on real statistics: examples that break the curated schema stop the run, and its
+anomalies are ExampleValidator's, file for file."""
 
+import json
 import os
 import shutil
 
@@ -37,10 +39,32 @@ def _validate(tmp_path, splits, label_drift=0.05, pixel_drift=0.001):
   stats_executor.Executor().Do({'examples': [examples], 'schema': [schema]},
                                {'statistics': [statistics]}, {'exclude_splits': '[]'})
   anomalies = _artifact(standard_artifacts.ExampleAnomalies, tmp_path / 'anomalies')
-  DataGateExecutor().Do({'statistics': [statistics], 'schema': [schema]},
-                        {'anomalies': [anomalies]},
-                        {'label_drift': label_drift,
-                         'pixel_drift': pixel_drift})
+  inputs = {'statistics': [statistics], 'schema': [schema]}
+  try:
+    DataGateExecutor().Do(inputs, {'anomalies': [anomalies]},
+                          {'label_drift': label_drift, 'pixel_drift': pixel_drift})
+  finally:
+    _same_as_example_validators(tmp_path, inputs, anomalies)
+
+
+def _same_as_example_validators(tmp_path, inputs, ours):
+  """TFX's own ExampleValidator on the same statistics writes the same anomalies and
+  properties: DataGate validates as it does, with TFDV, and only adds the verdict."""
+  # pylint: disable=g-import-not-at-top
+  from tensorflow_metadata.proto.v0 import anomalies_pb2
+  from tfx.components.example_validator import executor as stock
+  from tfx.types import standard_artifacts
+  # pylint: enable=g-import-not-at-top
+  theirs = _artifact(standard_artifacts.ExampleAnomalies, tmp_path / 'stock_anomalies')
+  stock.Executor().Do(inputs, {'anomalies': [theirs]}, {'exclude_splits': '[]'})
+  assert ours.split_names == theirs.split_names and ours.span == theirs.span
+  assert (ours.get_json_value_custom_property('blessed') ==
+          theirs.get_json_value_custom_property('blessed'))
+  for split in json.loads(ours.split_names):
+    name = os.path.join(f'Split-{split}', stock.DEFAULT_FILE_NAME)
+    read = [anomalies_pb2.Anomalies.FromString((tmp_path / folder / name).read_bytes())
+            for folder in ('anomalies', 'stock_anomalies')]
+    assert read[0] == read[1], split  # Compared as protos: a map's bytes come in any order.
 
 
 def test_clean_digits_pass_and_do_not_drift(tmp_path, mnist_arrays):

@@ -79,7 +79,7 @@ def test_a_rollback_refuses_while_a_run_holds_the_folder(tmp_path):
 def test_a_holder_killed_by_sigkill_frees_the_folder(tmp_path, record):
   output_dir = str(tmp_path / 'outputs')
   holder = subprocess.Popen(
-      [sys.executable, '-c', 'import sys, time\nfrom pipeline import run_lock\n'
+      [sys.executable, '-c', 'import sys, time\nfrom mnist_tfx.app import run_lock\n'
        'with run_lock.hold(sys.argv[1]):\n  print("held", flush=True)\n  time.sleep(600)',
        output_dir], stdout=subprocess.PIPE, text=True)
   assert holder.stdout.readline().strip() == 'held'

@@ -1,4 +1,4 @@
-"""Runs `mnist-pipeline run` in a subprocess and reads what it printed and pushed."""
+"""Runs `mnist-pipeline` commands in a subprocess and reads what they printed and pushed."""
 
 import os
 import subprocess

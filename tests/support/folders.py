@@ -21,6 +21,7 @@ def once(tmp_path_factory, name: str, make):
   with open(shared / f'{name}.lock', 'w') as lock:
     fcntl.flock(lock, fcntl.LOCK_EX)
     if not done.exists():
+      shutil.rmtree(folder, ignore_errors=True)  # Left by a make() that failed.
       folder.mkdir()
       done.write_text(json.dumps(make(folder)))
     return folder, json.loads(done.read_text())
