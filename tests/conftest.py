@@ -24,13 +24,15 @@ from tests.support.cli_runs import QUICK  # pylint: disable=g-import-not-at-top
 from tests.support.cli_runs import run_cli  # pylint: disable=g-import-not-at-top
 from tests.support.folders import once  # pylint: disable=g-import-not-at-top
 
-# The longest modules of the full tier (a full run takes minutes), started first so that
-# the two workers finish together; xdist's loadscope hands out modules in this order.
+# The longest modules of the full tier, started first so that the two workers finish
+# together (xdist's loadscope hands out modules in collection order). The stand-in's
+# whole run needs no local run; retraining starts from the shared first run, so the
+# other worker computes that while the stand-in runs, and every later module finds it.
 LONGEST_FIRST = (
-    'tests/kubeflow/test_pipeline_on_backend.py',
-    'tests/reliability/test_crashes.py',
-    'tests/pipeline/test_retraining.py',
-    'tests/kubeflow/test_backend_faults.py',
+    'tests/kubeflow/test_pipeline_on_backend.py',  # About 600 s here.
+    'tests/pipeline/test_retraining.py',  # The first run, then about 420 s.
+    'tests/reliability/test_crashes.py',  # About 700 s.
+    'tests/kubeflow/test_backend_faults.py',  # About 330 s.
 )
 # Fixtures that run the whole pipeline: only the full tier may use them.
 FULL_RUN_FIXTURES = ('first_run', 'output_with_a_served_model')

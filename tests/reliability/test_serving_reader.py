@@ -81,8 +81,30 @@ def test_on_a_local_disk_each_version_appears_whole(first_run, tmp_path, record)
   assert len(seen) > PUSHES // 2 and polls > PUSHES and loaded
 
 
-def test_on_an_object_store_a_version_is_whole_once_its_graph_is_there(first_run, record):
+def _as_gcs_uploads(fileio, monkeypatch):
+  """Copies into ram:// appear whole, as objects do on GCS.
+
+  TensorFlow's ram:// shows a file while it is being written; a GCS object appears
+  only once its upload completes (GcsWritableFile "writes to a local tmp file and
+  copies it to GCS on flush/close": tensorflow/core/platform/cloud/gcs_file_system.cc,
+  now tsl/platform/cloud/gcs_file_system.cc). Each copy goes to a hidden name, then
+  is renamed into place; the publish code under test is unchanged.
+  """
+  copy = fileio.copy
+
+  def upload(source, target, overwrite=False):
+    if not str(target).startswith('ram://'):
+      return copy(source, target, overwrite=overwrite)
+    partial = f'{target}.uploading'
+    copy(source, partial, overwrite=True)
+    return fileio.rename(partial, target, overwrite=overwrite)
+  monkeypatch.setattr(fileio, 'copy', upload)
+
+
+def test_on_an_object_store_a_version_is_whole_once_its_graph_is_there(
+    first_run, record, monkeypatch):
   from tfx.dsl.io import fileio  # pylint: disable=g-import-not-at-top
+  _as_gcs_uploads(fileio, monkeypatch)
   model = os.path.join(first_run[0], 'serving', served_versions(first_run[0])[0])
   folder = 'ram://reader-test/serving'
   pushes = 10
