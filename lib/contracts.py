@@ -44,7 +44,7 @@ class Property:
   # TFX's name in both (its Evaluator's and ExampleValidator's constants).
   BLESSED = 'blessed'
   # The Pusher's pushed model: TFX's names, as its stock Pusher sets them
-  # (components/atomic_pusher/executor.py pins them to TFX's).
+  # (tests/components/test_atomic_pusher.py pins them to the installed TFX's).
   PUSHED = 'pushed'
   PUSHED_DESTINATION = 'pushed_destination'
   PUSHED_VERSION = 'pushed_version'
