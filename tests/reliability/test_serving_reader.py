@@ -88,14 +88,16 @@ def _as_gcs_uploads(fileio, monkeypatch):
   only once its upload completes (GcsWritableFile "writes to a local tmp file and
   copies it to GCS on flush/close": tensorflow/core/platform/cloud/gcs_file_system.cc,
   now tsl/platform/cloud/gcs_file_system.cc). Each copy goes to a hidden name, then
-  is renamed into place; the publish code under test is unchanged.
+  is renamed into place; the publish code under test is unchanged. The hidden name
+  is a prefix, not a suffix: ram:// finds `x` when only `x.suffix` exists.
   """
   copy = fileio.copy
 
   def upload(source, target, overwrite=False):
     if not str(target).startswith('ram://'):
       return copy(source, target, overwrite=overwrite)
-    partial = f'{target}.uploading'
+    folder, name = str(target).rsplit('/', 1)
+    partial = f'{folder}/.uploading-{name}'
     copy(source, partial, overwrite=True)
     return fileio.rename(partial, target, overwrite=overwrite)
   monkeypatch.setattr(fileio, 'copy', upload)
