@@ -11,11 +11,11 @@ from typing import List, Tuple
 
 import numpy as np
 
+from mnist_tfx.app import digit_image
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib import serving_dir as serving_dir_lib
 from mnist_tfx.lib.errors import DataError
 from mnist_tfx.lib.errors import UsageError
-from mnist_tfx.app import digit_image
 
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg')
 
