@@ -62,8 +62,7 @@ def run_pipeline(output_dir: str, *flags: str) -> PipelineRun:
   """`mnist-pipeline run` into `output_dir`, then what ML Metadata recorded of it."""
   result = timed(pipeline_command(output_dir, *flags))
   config = configs.PipelineConfig(output_dir=output_dir)
-  records = run_reader.all_runs(config.metadata_path) or [run_record.RunRecord()]
-  report = records[-1]
+  report = run_reader.latest(config.metadata_path, since=0) or run_record.RunRecord()
   return PipelineRun(
       timed=result,
       components={name: seconds for name, state, seconds in report.components

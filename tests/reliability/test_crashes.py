@@ -137,8 +137,9 @@ def _command(story: Story, *flags) -> str:
 def _last_states(output_dir):
   """{component: state word} of the newest run in ML Metadata (which must be readable)."""
   from mnist_tfx.pipeline import run_reader  # pylint: disable=g-import-not-at-top
-  records = run_reader.all_runs(configs.PipelineConfig(output_dir=str(output_dir)).metadata_path)
-  return {step.name: step.state for step in records[-1].components}
+  record = run_reader.latest(configs.PipelineConfig(output_dir=str(output_dir)).metadata_path,
+                             since=0)
+  return {step.name: step.state for step in record.components}
 
 
 def _pipeline_dir(story, *parts):
