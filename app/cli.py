@@ -189,7 +189,7 @@ def _add_config_flags(parser: argparse.ArgumentParser, config_class) -> None:
     if typing.get_origin(kind) is typing.Union:  # Optional[X]: parse as X.
       kind = next(t for t in typing.get_args(kind) if t is not type(None))
     parser.add_argument('--' + field.name.replace('_', '-'), type=kind,
-                        default=field.default,
+                        default=field.default, choices=field.metadata.get('choices'),
                         help=f'{field.metadata["help"]} (default: {field.default})')
 
 

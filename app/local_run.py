@@ -1,7 +1,9 @@
 """mnist-pipeline run: the pipeline on this machine, holding its output folder.
 
-Preflight checks first (about a second, before TFX loads), then the run with its
-log file, then the summary read back from ML Metadata, then the exit status.
+Preflight checks first (about a second, before TFX loads); then, if nothing has
+changed since the last completed run, its outcome (pipeline/unchanged.py), without
+TFX; else the run with its log file, the summary read back from ML Metadata, and
+the exit status.
 """
 
 import sys
@@ -19,6 +21,8 @@ from mnist_tfx.app.exit_codes import EXIT_NOT_BLESSED
 from mnist_tfx.app.exit_codes import EXIT_PUSHED
 from mnist_tfx.lib.errors import DataError
 from mnist_tfx.pipeline import configs
+from mnist_tfx.pipeline import local_runner
+from mnist_tfx.pipeline import unchanged
 
 
 def run(config: configs.PipelineConfig) -> int:
@@ -29,18 +33,26 @@ def run(config: configs.PipelineConfig) -> int:
   preflight.check_output_dir(config.output_dir)
   with run_lock.hold(config.output_dir):
     preflight.check_inputs(config)
-    return _run_logged(config)
+    config = local_runner.absolute(config)
+    stamp = unchanged.read(config)
+    if stamp is not None:
+      print(f'mnist-pipeline: data {config.data_root}, outputs {config.output_dir}\n'
+            f'nothing changed since the last run ({stamp["finished"]}): data, code, '
+            'configuration, served model and artifacts are as it left them. TFX was not '
+            'started; nothing new pushed, the served model stays.\n\n' + stamp['outcome'],
+            end='')
+      return EXIT_PUSHED
+    unchanged.forget(config)
+    return _run_logged(config, unchanged.inputs_key(config))
 
 
-def _run_logged(config: configs.PipelineConfig) -> int:
+def _run_logged(config: configs.PipelineConfig, inputs_key: str) -> int:
   """Runs with every output in the log file; the terminal gets progress and the summary."""
   # pylint: disable=g-import-not-at-top
   # Imports TFX and TensorFlow (half a minute): only once the checks have passed.
-  from mnist_tfx.pipeline import local_runner
   from mnist_tfx.pipeline import run_reader
   # pylint: enable=g-import-not-at-top
 
-  config = local_runner.absolute(config)
   log_path, terminal = logs.to_file(config.log_dir)
   terminal.write(f'mnist-pipeline: data {config.data_root}, outputs {config.output_dir}\n'
                  f'Log: {log_path}\n')
@@ -61,9 +73,11 @@ def _run_logged(config: configs.PipelineConfig) -> int:
   terminal.write(summary.format_summary(record, time.time() - start, config))
   if failure is not None:
     return _report_failure(failure, record, log_path, terminal)
-  if record is not None and (record.pushed_to or record.all_cached()):
-    return EXIT_PUSHED  # Pushed now, or nothing changed since an earlier run decided.
-  return EXIT_NOT_BLESSED
+  status = EXIT_PUSHED if record and (record.pushed_to or record.all_cached()) else EXIT_NOT_BLESSED
+  # Pushed now, or nothing changed since an earlier run decided; or not blessed.
+  if record is not None and all(step.state in ('ran', 'cached') for step in record.components):
+    unchanged.write(config, inputs_key, summary.outcome(record, config))
+  return status
 
 
 def _report_failure(failure: BaseException, record, log_path: str, terminal) -> int:

@@ -15,7 +15,7 @@ def gate(config: configs.PipelineConfig) -> str:
 
 def format_summary(record: Optional[RunRecord], wall_seconds: float,
                    config: configs.PipelineConfig) -> str:
-  """A table of components, then accuracy, blessing and where the model went.
+  """A table of components, then the outcome: accuracy, blessing and where the model went.
 
   record: this run's, or None if ML Metadata holds nothing of it.
   """
@@ -25,6 +25,12 @@ def format_summary(record: Optional[RunRecord], wall_seconds: float,
     lines.append(f'{name:<18}{status:<9}{seconds:>8.1f}')
   lines.append(f'{"wall time":<27}{wall_seconds:>8.1f}')
   lines.append('')
+  return '\n'.join(lines) + '\n' + outcome(record, config)
+
+
+def outcome(record: RunRecord, config: configs.PipelineConfig) -> str:
+  """The summary's lines after the table: accuracy, blessing, where the model went."""
+  lines = []
   if record.train_spans:
     lines.append(f'train spans:   {", ".join(map(str, record.train_spans))}')
   if record.overall_accuracy is not None:

@@ -1,10 +1,14 @@
-"""The course's recipe without TFX: the same CNN on numpy arrays in memory, model.fit.
+"""A recipe without TFX: the same CNN on numpy arrays in memory, model.fit.
 
-The baseline the pipeline is compared with. After every epoch it prints one JSON
-line: the epoch, its test accuracy, and the Unix time (bench/run.py subtracts the
-time it started this process) and seconds since this script started.
-Usage: python bench/plain_loop.py [--epochs N] [--seed S] [--stop-at ACCURACY]
-       [--train-limit N] [--data-root DIR]
+The baseline the pipeline is compared with (the course's recipe), and the pipeline's
+own recipe without the pipeline. After every epoch it prints one JSON line: the
+epoch, its accuracy, and the Unix time (bench/run.py subtracts the time it started
+this process) and seconds since this script started.
+
+--validation N holds out the last N training digits and reports the accuracy on
+them instead of on the test digits: recipes are chosen on that (bench/recipes.py).
+Usage: python bench/plain_loop.py [--recipe course|fast] [--epochs N] [--seed S]
+       [--stop-at ACCURACY] [--train-limit N] [--validation N] [--data-root DIR]
 """
 
 import time
@@ -13,6 +17,7 @@ STARTED = time.time()  # Before TensorFlow's import, which the wall time include
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
 import argparse
+import dataclasses
 import json
 import os
 
@@ -22,22 +27,24 @@ import numpy as np
 import tensorflow as tf
 
 from mnist_tfx.lib import idx
+from mnist_tfx.trainer_module import keras_autograph
 from mnist_tfx.trainer_module import model as model_lib
 from mnist_tfx.trainer_module import training
 # pylint: enable=g-import-not-at-top,wrong-import-position
 
 
 class EpochLog(tf.keras.callbacks.Callback):
-  """Prints each epoch's test accuracy; stops training once it reaches `stop_at`."""
+  """Prints each epoch's accuracy; stops training once it reaches `stop_at`."""
 
-  def __init__(self, stop_at: float):
+  def __init__(self, stop_at: float, split: str):
     super().__init__()
     self.stop_at = stop_at
+    self.split = split
 
   def on_epoch_end(self, epoch, logs=None):
     accuracy = float(logs['val_accuracy'])
     now = time.time()
-    print(json.dumps({'epoch': epoch + 1, 'test_accuracy': round(accuracy, 4),
+    print(json.dumps({'epoch': epoch + 1, 'split': self.split, 'accuracy': round(accuracy, 4),
                       'time': now, 'seconds': round(now - STARTED, 1)}), flush=True)
     if accuracy >= self.stop_at:
       self.model.stop_training = True
@@ -45,28 +52,46 @@ class EpochLog(tf.keras.callbacks.Callback):
 
 def main():
   parser = argparse.ArgumentParser()
-  parser.add_argument('--epochs', type=int, default=10)
+  parser.add_argument('--recipe', choices=sorted(training.RECIPES), default=training.COURSE.name)
+  parser.add_argument('--epochs', type=int, default=0, help="0: the recipe's own")
   parser.add_argument('--seed', type=int, default=0)
   parser.add_argument('--stop-at', type=float, default=1.1,
-                      help='stop after the first epoch with this test accuracy')
+                      help='stop after the first epoch with this accuracy')
   parser.add_argument('--train-limit', type=int, default=0,
                       help='if > 0, train on the first N training digits only')
+  parser.add_argument('--batch-size', type=int, default=0, help="0: the recipe's own")
+  parser.add_argument('--peak-learning-rate', type=float, default=0.0, help="0: the recipe's own")
+  parser.add_argument('--precision', default='float32',
+                      help='a Keras policy: float32, mixed_bfloat16, mixed_float16')
+  parser.add_argument('--validation', type=int, default=0,
+                      help='if > 0, hold out the last N training digits and report on them')
   parser.add_argument('--data-root', default='data/mnist')
   args = parser.parse_args()
+  keras_autograph.skip_keras()  # As the Trainer does: the same model, the same start.
+  recipe = dataclasses.replace(
+      training.RECIPES[args.recipe],
+      batch_size=args.batch_size or training.RECIPES[args.recipe].batch_size,
+      peak_learning_rate=args.peak_learning_rate or training.RECIPES[args.recipe].peak_learning_rate)
+  epochs = args.epochs or recipe.epochs
   tf.keras.utils.set_random_seed(args.seed)
+  tf.keras.mixed_precision.set_global_policy(args.precision)
   x_train, y_train = idx.read_arrays(*idx.find_pair(args.data_root, 'train'), args.train_limit)
-  x_test, y_test = idx.read_arrays(*idx.find_pair(args.data_root, 't10k'))
+  if args.validation:
+    x_test, y_test = x_train[-args.validation:], y_train[-args.validation:]
+    x_train, y_train = x_train[:-args.validation], y_train[:-args.validation]
+  else:
+    x_test, y_test = idx.read_arrays(*idx.find_pair(args.data_root, 't10k'))
   mean, std = x_train.mean(), x_train.std()
 
   def normalize(x):
     return ((x.astype(np.float32) - mean) / std).reshape(-1, 28, 28, 1)
 
   model = model_lib.build_model()
-  model_lib.compile_model(model, training.INITIAL_LEARNING_RATE)
-  model.fit(normalize(x_train), y_train, batch_size=training.BATCH_SIZE, epochs=args.epochs,
+  model_lib.compile_model(model, model_lib.RecipeSchedule(
+      recipe, training.steps_per_epoch(len(x_train), recipe.batch_size), epochs))
+  model.fit(normalize(x_train), y_train, batch_size=recipe.batch_size, epochs=epochs,
             validation_data=(normalize(x_test), y_test), verbose=0,
-            callbacks=[tf.keras.callbacks.LearningRateScheduler(training.learning_rate),
-                       EpochLog(args.stop_at)])
+            callbacks=[EpochLog(args.stop_at, 'validation' if args.validation else 'test')])
 
 
 if __name__ == '__main__':

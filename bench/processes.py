@@ -7,6 +7,8 @@ Python and TensorFlow start-up, and its peak memory is its own (os.wait4).
 import dataclasses
 import json
 import os
+import re
+import statistics
 import subprocess
 import sys
 import time
@@ -44,8 +46,8 @@ def timed(command: List[str]) -> Timed:
                peak_rss_gb=usage.ru_maxrss / 1024**2, stdout=stdout, started=started)
 
 
-def pipeline_command(output_dir: str, *flags: str) -> List[str]:
-  return [os.path.join(os.path.dirname(sys.executable), 'mnist-pipeline'), 'run',
+def pipeline_command(output_dir: str, *flags: str, venv_bin: str = '') -> List[str]:
+  return [os.path.join(venv_bin or os.path.dirname(sys.executable), 'mnist-pipeline'), 'run',
           '--output-dir', output_dir, *flags]
 
 
@@ -58,9 +60,12 @@ class PipelineRun:
   pushed_to: Optional[str]
 
 
-def run_pipeline(output_dir: str, *flags: str) -> PipelineRun:
-  """`mnist-pipeline run` into `output_dir`, then what ML Metadata recorded of it."""
-  result = timed(pipeline_command(output_dir, *flags))
+def run_pipeline(output_dir: str, *flags: str, venv_bin: str = '') -> PipelineRun:
+  """`mnist-pipeline run` into `output_dir`, then what ML Metadata recorded of it.
+
+  venv_bin: another checkout's environment (the baseline commit's), else this one.
+  """
+  result = timed(pipeline_command(output_dir, *flags, venv_bin=venv_bin))
   config = configs.PipelineConfig(output_dir=output_dir)
   report = run_reader.latest(config.metadata_path, since=0) or run_record.RunRecord()
   return PipelineRun(
@@ -72,11 +77,60 @@ def run_pipeline(output_dir: str, *flags: str) -> PipelineRun:
       pushed_to=report.pushed_to)
 
 
-def run_plain_loop(seed: int, epochs: int, stop_at: float, train_limit: int = 0):
+def trainer_clock(output_dir: str) -> Dict[str, Optional[float]]:
+  """The Trainer's first epoch, its later epochs (median) and its export, in seconds, from
+  the timestamps of the newest run log of `output_dir`.
+
+  The same lines in this commit and the baseline's: `Training on N GPU(s)` (before the
+  input pipeline and the model are built), `Epoch N...` at each epoch's end, and TFX's
+  `Training complete` after run_fn returns (the export, and history.json, before it).
+  """
+  logs = os.path.join(output_dir, 'logs')
+  path = max((os.path.join(logs, name) for name in os.listdir(logs)), key=os.path.getmtime)
+  marks: Dict[str, float] = {}
+  epochs: List[float] = []
+  with open(path, errors='replace') as f:
+    for line in f:
+      found = re.match(r'(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) INFO \w+: '
+                       r'(Training on|Epoch \d+|Training complete)', line)
+      if not found:
+        continue
+      when = time.mktime(time.strptime(found.group(1), '%Y-%m-%d %H:%M:%S')) + int(
+          found.group(2)) / 1000
+      if found.group(3).startswith('Epoch'):
+        epochs.append(when)
+      else:
+        marks[found.group(3)] = when
+  ends = [marks.get('Training on')] + epochs
+  durations = [b - a for a, b in zip(ends, ends[1:]) if a is not None]
+  return {'first_epoch': durations[0] if durations else None,
+          'later_epoch': statistics.median(durations[1:]) if len(durations) > 1 else None,
+          'export': (marks['Training complete'] - epochs[-1]
+                     if epochs and 'Training complete' in marks else None),
+          'epochs': len(epochs)}
+
+
+def baseline_checkout(commit: str, folder: str) -> str:
+  """A worktree of `commit` with its own environment (its bin/setup); returns its venv's bin."""
+  subprocess.run(['git', 'worktree', 'add', '--detach', '--force', folder, commit],
+                 cwd=PROJECT_DIR, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+  subprocess.run(['bash', os.path.join(folder, 'bin', 'setup')], check=True,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+  return os.path.join(folder, '.venv', 'bin')
+
+
+def remove_checkout(folder: str) -> None:
+  subprocess.run(['git', 'worktree', 'remove', '--force', folder], cwd=PROJECT_DIR,
+                 check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def run_plain_loop(seed: int, recipe: str, stop_at: float = 1.1, epochs: int = 0,
+                   train_limit: int = 0, precision: str = 'float32'):
   """(Timed, rows): one row per epoch with its test accuracy and seconds since start."""
   result = timed([sys.executable, os.path.join(BENCH_DIR, 'plain_loop.py'),
-                  '--seed', str(seed), '--epochs', str(epochs), '--stop-at', str(stop_at),
-                  '--train-limit', str(train_limit)])
+                  '--recipe', recipe, '--seed', str(seed), '--epochs', str(epochs),
+                  '--stop-at', str(stop_at), '--train-limit', str(train_limit),
+                  '--precision', precision])
   rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith('{')]
   for row in rows:
     row['seconds'] = round(row.pop('time') - result.started, 1)
@@ -85,7 +139,7 @@ def run_plain_loop(seed: int, epochs: int, stop_at: float, train_limit: int = 0)
 
 def seconds_to_reach(rows: List[dict], accuracy: float) -> Optional[float]:
   """Wall seconds from start to the end of the first epoch at `accuracy`, or None."""
-  return next((row['seconds'] for row in rows if row['test_accuracy'] >= accuracy), None)
+  return next((row['seconds'] for row in rows if row['accuracy'] >= accuracy), None)
 
 
 def import_tfx() -> Timed:

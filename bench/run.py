@@ -1,12 +1,15 @@
-"""The benchmark: the pipeline against the course's plain loop, on this machine, in one run.
+"""The benchmark: the pipeline against the plain loop, on this machine, in one run.
 
-Measures (see BENCHMARKS.md): the plain loop's time to 99.0% and 99.4% test
-accuracy; the pipeline cold (wall, components, accuracy, peak memory) and warm;
-training and ingestion throughput; serving latency and throughput; and how each
-stage grows with the data. Writes bench/results.json and the generated part of
-BENCHMARKS.md. Not a test: it never fails on a number.
+Measures (see BENCHMARKS.md): per seed, the plain loop with the course's recipe to
+99.4% test accuracy beside a cold pipeline run with the default recipe; the plain loop
+with the pipeline's own recipe (the pipeline's overhead); the fixed costs (the export,
+the first epoch, StatisticsGen + Transform + the Evaluator) beside the baseline commit's
+pipeline; the no-change run beside the baseline's all-cached run; bfloat16 where the CPU
+has it; training and ingestion throughput; serving latency and throughput. Writes
+bench/results.json and the generated part of BENCHMARKS.md. Not a test: it never fails
+on a number.
 
-Usage: bin/bench [--quick] [--seeds 1 2 3] [--output-dir DIR]
+Usage: bin/bench [--quick] [--seeds 1 2 3] [--baseline COMMIT] [--scale] [--output-dir DIR]
 """
 
 import argparse
@@ -26,9 +29,15 @@ import time
 
 from bench import processes
 from bench import report
+from mnist_tfx.trainer_module import training
 # pylint: enable=g-import-not-at-top,wrong-import-position
 
 TARGET_ACCURACIES = (0.990, 0.994)
+# The commit before the speed work (issue 14): the fixed costs and the no-change run are
+# measured beside it, in a worktree with its own environment.
+BASELINE_COMMIT = 'ab19871'
+# What the pipeline prints when it answers a no-change run without TFX (app/local_run.py).
+NO_CHANGE = 'TFX was not started'
 
 
 def main(argv=None) -> int:
@@ -39,12 +48,17 @@ def main(argv=None) -> int:
                       '(figures are not comparable with a full run; BENCHMARKS.md is left alone)')
   parser.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3],
                       help='one plain loop and one cold pipeline per seed, side by side')
+  parser.add_argument('--baseline', default=BASELINE_COMMIT,
+                      help='the commit whose fixed costs and no-change run are measured beside '
+                      "this checkout's (default: %(default)s, before the speed work)")
+  parser.add_argument('--scale', action='store_true',
+                      help='also one-epoch runs on 10,000 and 30,000 training digits')
   parser.add_argument('--output-dir', default=None,
                       help='where the runs write (default: a temporary folder, removed)')
   args = parser.parse_args(argv)
   seeds = args.seeds[:1] if args.quick else args.seeds
   with tempfile.TemporaryDirectory(prefix='mnist-bench-') as scratch:
-    results = measure(args.output_dir or scratch, seeds, args.quick)
+    results = measure(args.output_dir or scratch, seeds, args.quick, args.baseline, args.scale)
   path = os.path.join(processes.BENCH_DIR, 'results-quick.json' if args.quick else 'results.json')
   with open(path, 'w') as f:
     json.dump(results, f, indent=1)
@@ -56,22 +70,52 @@ def main(argv=None) -> int:
   return 0
 
 
-def measure(output_dir: str, seeds, quick: bool) -> dict:
+def measure(output_dir: str, seeds, quick: bool, baseline_commit: str, scale: bool) -> dict:
   """Every figure, in an order that keeps each compared pair side by side."""
   # Quick: a tenth of the data, one epoch, a gate it can pass, so a model is pushed.
   quick_flags = ['--train-limit', '6000', '--epochs', '1', '--accuracy-threshold', '0.9',
                  '--digit-accuracy-floor', '0.8'] if quick else []
-  repeats = 1 if quick else 3
-  results = {'machine': _machine(), 'quick': quick,
+  results = {'machine': _machine(), 'quick': quick, 'baseline_commit': baseline_commit,
              'command': 'bin/bench' + (' --quick' if quick else ''),
              'started': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
+  checkout = os.path.join(output_dir, 'baseline-checkout')
+  _say(f'0. the baseline commit {baseline_commit}: a worktree and its environment')
+  baseline_bin = processes.baseline_checkout(baseline_commit, checkout)
+  try:
+    _measure_processes(results, output_dir, seeds, quick_flags, baseline_bin)
+  finally:
+    processes.remove_checkout(checkout)
+  _measure_in_process(results, os.path.join(output_dir, f'cold-seed{seeds[0]}'), quick)
+  if scale and not quick:
+    _say('9. scale: one-epoch runs on 10,000 and 30,000 training digits')
+    results['scale'] = []
+    for limit in (10_000, 30_000):
+      run = processes.run_pipeline(os.path.join(output_dir, f'scale-{limit}'),
+                                   '--train-limit', str(limit), '--epochs', '1', '--seed', '1',
+                                   '--accuracy-threshold', '0', '--digit-accuracy-floor', '0')
+      results['scale'].append({'train_examples': limit, 'epochs': 1, **_pipeline_entry(run)})
+    results['scale'].append({'train_examples': 60_000,
+                             'epochs': results['fixed_costs']['pipeline']['trainer']['epochs'],
+                             **results['cold'][0]['pipeline']})
+  return results
 
-  _say('1-2. plain loop and cold pipeline, side by side, per seed')
+
+def _measure_processes(results: dict, output_dir: str, seeds, quick_flags,
+                       baseline_bin: str) -> None:
+  """What runs as its own process: cold runs, the fixed costs, no-change runs, bfloat16."""
+  quick = bool(quick_flags)
+  train_limit = 6000 if quick else 0
+  # The baseline's flags: its recipe is the course's, 2 epochs give a first and a later one.
+  baseline_flags = ['--epochs', '2', *quick_flags[:2], *quick_flags[4:]]
+  baseline_dir = os.path.join(output_dir, 'baseline-cold')
+  _say('1-3. per seed: the plain loop (course recipe, to 99.4%), then the cold pipeline; after '
+       "the first seed's, the plain loop with the pipeline's recipe and the baseline commit's "
+       'pipeline')
   results['cold'] = []
   for seed in seeds:
     loop, rows = processes.run_plain_loop(
-        seed, epochs=1 if quick else 15, stop_at=TARGET_ACCURACIES[-1],
-        train_limit=6000 if quick else 0)
+        seed, training.COURSE.name, epochs=1 if quick else 15, stop_at=TARGET_ACCURACIES[-1],
+        train_limit=train_limit)
     cold_dir = os.path.join(output_dir, f'cold-seed{seed}')
     cold = processes.run_pipeline(cold_dir, '--seed', str(seed), *quick_flags)
     entry = {'seed': seed, 'plain_loop': {'epochs': rows, 'peak_rss_gb': loop.peak_rss_gb},
@@ -83,54 +127,86 @@ def measure(output_dir: str, seeds, quick: bool) -> dict:
     results['cold'].append(entry)
     _say(f'   seed {seed}: plain loop {rows[-1] if rows else "no epoch"}; pipeline '
          f'{cold.timed.seconds:.0f} s, accuracy {cold.test_accuracy}, exit {cold.timed.status}')
+    if seed != seeds[0]:
+      continue
+    same_recipe, same_rows = processes.run_plain_loop(
+        seed, training.DEFAULT, epochs=1 if quick else 0, train_limit=train_limit)
+    results['overhead'] = {
+        'plain_loop_seconds': same_recipe.seconds, 'plain_loop_epochs': same_rows,
+        'pipeline_seconds': cold.timed.seconds,
+        'ratio': cold.timed.seconds / same_recipe.seconds}
+    baseline = processes.run_pipeline(baseline_dir, '--seed', str(seed), *baseline_flags,
+                                      venv_bin=baseline_bin)
+    results['fixed_costs'] = {'pipeline': _fixed_costs(cold_dir, cold),
+                              'baseline': _fixed_costs(baseline_dir, baseline)}
+    _say(f'   fixed costs: {results["fixed_costs"]}')
+
+  _say('4. no-change runs: this commit (no TFX) and the baseline commit (TFX, all cached), '
+       'alternating')
   first_dir = os.path.join(output_dir, f'cold-seed{seeds[0]}')
+  unchanged, baseline_warm = [], []
+  for _ in range(1 if quick else 3):
+    unchanged.append(processes.run_pipeline(first_dir, '--seed', str(seeds[0]), *quick_flags))
+    baseline_warm.append(processes.run_pipeline(baseline_dir, '--seed', str(seeds[0]),
+                                                *baseline_flags, venv_bin=baseline_bin))
+  results['unchanged'] = {
+      'seconds': statistics.median(u.timed.seconds for u in unchanged),
+      'answered_without_tfx': all(NO_CHANGE in u.timed.stdout for u in unchanged),
+      'exit_statuses': sorted({u.timed.status for u in unchanged}),
+      'baseline_seconds': statistics.median(b.timed.seconds for b in baseline_warm),
+      'baseline_all_cached': all(not b.components for b in baseline_warm),
+      'repeats': len(unchanged)}
 
-  _say('3. warm re-run (all cached) against `from tfx import v1`, alternating')
-  warm, tfx_import = [], []
-  for _ in range(repeats):
-    warm.append(processes.run_pipeline(first_dir, '--seed', str(seeds[0]), *quick_flags))
-    tfx_import.append(processes.import_tfx())
-  results['warm'] = {
-      'seconds': statistics.median(w.timed.seconds for w in warm),
-      'all_cached': all(not w.components for w in warm),
-      'import_tfx_seconds': statistics.median(t.seconds for t in tfx_import),
-      'ratio': statistics.median(w.timed.seconds / t.seconds for w, t in zip(warm, tfx_import)),
-      'repeats': repeats}
+  if {'avx512_bf16', 'amx_bf16'} & set(results['machine']['simd']):
+    _say("5. bfloat16 against float32: the plain loop with the pipeline's recipe, alternating")
+    runs = {'float32': [], 'mixed_bfloat16': []}
+    for _ in range(1 if quick else 2):
+      for precision, pairs in runs.items():
+        pairs.append(processes.run_plain_loop(seeds[0], training.DEFAULT,
+                                              epochs=1 if quick else 0,
+                                              train_limit=train_limit, precision=precision))
+    results['bfloat16'] = {
+        precision: {'seconds': [timed.seconds for timed, _ in pairs],
+                    'accuracy': [rows[-1]['accuracy'] for _, rows in pairs]}
+        for precision, pairs in runs.items()}
+  else:
+    results['bfloat16'] = None  # No bf16 arithmetic on this CPU: nothing to measure.
 
-  # In this process from here on: TensorFlow is imported once.
+
+def _measure_in_process(results: dict, first_dir: str, quick: bool) -> None:
+  """Throughput, ingestion and serving, in this process: TensorFlow is imported once."""
   from bench import serving  # pylint: disable=g-import-not-at-top
   from bench import throughput  # pylint: disable=g-import-not-at-top
   from mnist_tfx.lib import idx  # pylint: disable=g-import-not-at-top
   data_root = os.path.join(processes.PROJECT_DIR, 'data', 'mnist')
+  repeats = 1 if quick else 3
 
-  _say('4. training throughput: the Trainer\'s input vs numpy arrays, alternating')
+  _say("6. training throughput: the Trainer's input vs numpy arrays, alternating")
   train_images, train_labels = idx.read_arrays(*idx.find_pair(data_root, 'train'),
                                                6000 if quick else 0)
-  pipeline_root = os.path.join(first_dir, 'pipeline')
-  results['training'] = throughput.training(pipeline_root, train_images, train_labels,
-                                            steps=60 if quick else 300, repeats=repeats)
+  results['training'] = throughput.training(os.path.join(first_dir, 'pipeline'), train_images,
+                                            train_labels, steps=60 if quick else 300,
+                                            repeats=repeats)
 
-  _say('5. ingestion: IDX files to TFRecords')
+  _say('7. ingestion: IDX files to TFRecords')
   results['ingestion'] = throughput.ingestion(data_root, repeats=3)
 
-  _say('6. serving: the pushed model in process')
+  _say('8. serving: the pushed model in process')
   pushed = results['cold'][0]['pipeline']['pushed_to']
   test_images, _ = idx.read_arrays(*idx.find_pair(data_root, 't10k'), 256)
   results['serving'] = serving.measure(pushed, test_images, latency_calls=100 if quick else 500,
                                        batch_calls=10 if quick else 40, repeats=repeats)
 
-  if not quick:
-    _say('7. scale: one-epoch runs on 10,000 and 30,000 training digits')
-    results['scale'] = []
-    for limit in (10_000, 30_000):
-      run = processes.run_pipeline(os.path.join(output_dir, f'scale-{limit}'),
-                                   '--train-limit', str(limit), '--epochs', '1', '--seed', '1',
-                                   '--accuracy-threshold', '0', '--digit-accuracy-floor', '0')
-      results['scale'].append({'train_examples': limit, 'epochs': 1,
-                               **_pipeline_entry(run)})
-    full = results['cold'][0]['pipeline']
-    results['scale'].append({'train_examples': 60_000, 'epochs': 10, **full})
-  return results
+
+def _fixed_costs(output_dir: str, run: processes.PipelineRun) -> dict:
+  clock = processes.trainer_clock(output_dir)
+  return {'trainer': clock,
+          'first_to_later_epoch': (clock['first_epoch'] / clock['later_epoch']
+                                   if clock['later_epoch'] else None),
+          'statistics_transform_evaluator': sum(
+              run.components.get(name, 0.0)
+              for name in ('StatisticsGen', 'Transform', 'Evaluator')),
+          'components': run.components}
 
 
 def _pipeline_entry(run: processes.PipelineRun) -> dict:

@@ -1,7 +1,7 @@
 """Throughput measured in this process, side by side: training input, and ingestion.
 
 Training: the same model, batch size and optimizer, fed once by the Trainer's own
-input pipeline (trainer_module/inputs.py on the TFRecords Transform wrote), once by
+input pipeline (trainer_module/inputs.py on IdxExampleGen's TFRecords), once by
 numpy arrays as in the plain loop; the calls alternate, so both see the same machine.
 """
 
@@ -44,11 +44,11 @@ def training(pipeline_root: str, images: np.ndarray, labels: np.ndarray, steps: 
   from mnist_tfx.trainer_module import training as recipe  # pylint: disable=g-import-not-at-top
 
   transform_graph = _newest(os.path.join(pipeline_root, 'Transform', 'transform_graph', '*'))
-  examples = _newest(os.path.join(pipeline_root, 'Transform', 'transformed_examples', '*'))
-  batch = recipe.BATCH_SIZE
-  records = inputs.make_dataset([os.path.join(examples, 'Split-train', '*')],
-                                tft.TFTransformOutput(transform_graph), batch,
-                                shuffle=True, seed=0)
+  examples = _newest(os.path.join(pipeline_root, 'IdxExampleGen', 'examples', '*'))
+  batch = recipe.FAST.batch_size
+  records, _ = inputs.make_training_dataset([os.path.join(examples, 'Split-train', '*')],
+                                            tft.TFTransformOutput(transform_graph), batch,
+                                            seed=0)
   for _ in records:  # One pass fills its cache: later passes are the Trainer's epochs 2, 3, ...
     pass
   records = records.repeat()
@@ -59,7 +59,7 @@ def training(pipeline_root: str, images: np.ndarray, labels: np.ndarray, steps: 
   tf.keras.utils.set_random_seed(0)
   models = {'trainer_input': model_lib.build_model(), 'numpy': model_lib.build_model()}
   for model in models.values():
-    model_lib.compile_model(model, recipe.INITIAL_LEARNING_RATE)
+    model_lib.compile_model(model, recipe.FAST.peak_learning_rate)
   rates: Dict[str, List[float]] = {name: [] for name in models}
   for _ in range(repeats):
     for name, model in models.items():

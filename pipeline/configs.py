@@ -7,7 +7,9 @@ derived from output_dir are properties, so no value is kept twice.
 
 import dataclasses
 import os
-from typing import List, Optional
+from typing import List, Optional, Tuple
+
+from mnist_tfx.trainer_module import training
 
 PIPELINE_NAME = 'mnist-tfx'
 SCHEMA_PATH = os.path.join(os.path.dirname(__file__), 'schema', 'schema.pbtxt')
@@ -22,9 +24,14 @@ LOCAL_BEAM_ARGS = ('--runner=DirectRunner', '--direct_running_mode=in_memory',
                    '--direct_num_workers=1')
 
 
-def field(default, help_text: str):
+def field(default, help_text: str, choices: Optional[Tuple[str, ...]] = None):
   """A field with a default and its command-line help: the command line makes a flag of it."""
-  return dataclasses.field(default=default, metadata={'help': help_text})
+  return dataclasses.field(default=default, metadata={'help': help_text, 'choices': choices})
+
+
+# Keras mixed-precision policies. float32 is the default everywhere: the others were not
+# measured on the hardware they are for (see BENCHMARKS.md).
+PRECISIONS = ('float32', 'mixed_float16', 'mixed_bfloat16')
 
 
 @dataclasses.dataclass
@@ -38,8 +45,16 @@ class PipelineConfig:
       '', "folder whose t10k-* pair is the fixed evaluation set ('': the oldest span's)")
   output_dir: str = field(
       'outputs', 'everything a run writes: artifacts, ML Metadata, serving directory, logs')
-  epochs: int = field(
-      10, 'training epochs (10 reach about 99.4%% test accuracy with the course schedule)')
+  recipe: str = field(
+      training.DEFAULT, 'training recipe: fast (4 epochs of batch 128, the rate rising over a '
+      'third of an epoch, then falling linearly to 0) or course (the course\'s: 10 epochs of '
+      'batch 64, the rate from 0.01 times 0.666 per epoch); see trainer_module/training.py',
+      choices=tuple(training.RECIPES))
+  epochs: int = field(0, "training epochs (0: the recipe's own, 4 fast or 10 course)")
+  precision: str = field(
+      'float32', 'Keras precision policy: float32, mixed_float16 (GPUs of compute capability '
+      '7 or more, such as T4 and L4), mixed_bfloat16 (CPUs with AVX512_BF16 or AMX)',
+      choices=PRECISIONS)
   train_limit: int = field(0, 'if > 0, train on only the first N examples of each span (quick runs)')
   accuracy_threshold: float = field(0.99, 'overall test accuracy needed to be blessed')
   digit_accuracy_floor: float = field(

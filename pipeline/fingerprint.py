@@ -12,6 +12,9 @@ import os
 
 _PROJECT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _CODE_DIRS = ('lib', 'components', 'trainer_module', os.path.join('pipeline', 'schema'))
+# Not in the cache's code fingerprint: a change here changes the pipeline's parameters
+# or wiring, which TFX's cache sees by itself.
+_PIPELINE_DIRS = ('pipeline',)
 
 
 def data_fingerprint(*folders: str) -> str:
@@ -36,8 +39,18 @@ def data_fingerprint(*folders: str) -> str:
 
 def code_fingerprint() -> str:
   """The content of the shared libraries (ingestion among them), components, model and schema."""
+  return _sources_fingerprint(_CODE_DIRS)
+
+
+def project_fingerprint() -> str:
+  """The code fingerprint and the pipeline's own code (wiring, gate, configuration): all
+  that can change what a run does, for pipeline/unchanged.py."""
+  return _sources_fingerprint(_CODE_DIRS + _PIPELINE_DIRS)
+
+
+def _sources_fingerprint(folders) -> str:
   digest = hashlib.sha256()
-  for folder in _CODE_DIRS:
+  for folder in folders:
     for root, dirs, files in os.walk(os.path.join(_PROJECT, folder)):
       dirs[:] = sorted(d for d in dirs if d != '__pycache__')
       for name in sorted(files):

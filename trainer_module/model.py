@@ -8,6 +8,7 @@ left to the ReLU's next layer (scale=False), as in the course.
 import tensorflow as tf
 
 from mnist_tfx.lib import features
+from mnist_tfx.trainer_module import training
 
 DROPOUT = 0.3  # The course's rate: enough to regularize the 200-unit dense layer.
 
@@ -24,8 +25,10 @@ def build_model() -> tf.keras.Model:
   x = layers.BatchNormalization(center=True, scale=False)(x)
   x = layers.Activation('relu')(x)
   x = layers.Dropout(DROPOUT)(x)
+  # float32 under a mixed-precision policy too: a softmax in float16 loses the small
+  # probabilities that the cross-entropy needs.
   probabilities = layers.Dense(features.NUM_CLASSES, activation='softmax',
-                               name='probabilities')(x)
+                               name='probabilities', dtype='float32')(x)
   return tf.keras.Model(inputs=image, outputs=probabilities)
 
 
@@ -36,9 +39,39 @@ def _conv_bn_relu(x, filters: int, size: int, stride: int):
   return layers.Activation('relu')(x)
 
 
-def compile_model(model: tf.keras.Model, learning_rate: float) -> None:
-  """Adam on the cross-entropy of integer labels, reporting accuracy."""
+def compile_model(model: tf.keras.Model, learning_rate) -> None:
+  """Adam on the cross-entropy of integer labels, reporting accuracy.
+
+  learning_rate: a number, or a schedule of the step (RecipeSchedule). Under the
+  mixed_float16 policy, Keras wraps the optimizer in loss scaling itself.
+  """
   model.compile(
       optimizer=tf.keras.optimizers.Adam(learning_rate),
       loss='sparse_categorical_crossentropy',
       metrics=['accuracy'])
+
+
+class RecipeSchedule(tf.keras.optimizers.schedules.LearningRateSchedule):
+  """A recipe's rate per step (training.Recipe.learning_rate), as TensorFlow ops."""
+
+  def __init__(self, recipe: training.Recipe, steps_per_epoch: int, epochs: int):
+    super().__init__()
+    self.recipe = recipe
+    self.steps_per_epoch = steps_per_epoch
+    self.epochs = epochs
+
+  def __call__(self, step):
+    step = tf.cast(step, tf.float32)
+    recipe = self.recipe
+    peak = recipe.peak_learning_rate
+    if recipe.decay_per_epoch:
+      return peak * tf.pow(recipe.decay_per_epoch, tf.floor(step / self.steps_per_epoch))
+    warmup = float(max(1, round(recipe.warmup_epochs * self.steps_per_epoch)))
+    total = float(self.steps_per_epoch * self.epochs)
+    rise = peak * (step + 1) / warmup
+    fall = peak * tf.maximum(0.0, (total - step) / (total - warmup + 1))
+    return tf.where(step < warmup, rise, fall)
+
+  def get_config(self):
+    return {'recipe': self.recipe.name, 'steps_per_epoch': self.steps_per_epoch,
+            'epochs': self.epochs}

@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 
 import tensorflow as tf
 import tensorflow_transform as tft
@@ -10,6 +11,7 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 
 from mnist_tfx.lib import contracts
 from mnist_tfx.trainer_module import inputs
+from mnist_tfx.trainer_module import keras_autograph
 from mnist_tfx.trainer_module import model as model_lib
 from mnist_tfx.trainer_module import signatures
 from mnist_tfx.trainer_module import training
@@ -18,39 +20,76 @@ from mnist_tfx.trainer_module import training
 def run_fn(fn_args: FnArgs) -> None:
   """Trains the CNN on the transformed train split and exports the serving model.
 
-  custom_config: `epochs` (int), `seed` (int, optional). The eval split is used
-  for the per-epoch curves only: nothing here chooses by it (no early stopping,
-  no best checkpoint), so the Evaluator's figure stays an honest estimate.
+  custom_config: `recipe` (a name in training.RECIPES), `epochs` (int; 0 or absent:
+  the recipe's own), `precision` (a Keras policy: float32, mixed_float16 on GPUs,
+  mixed_bfloat16 on CPUs with AVX512_BF16 or AMX), `seed` (int, optional). The eval
+  split is used for the per-epoch curves only: nothing here chooses by it (no early
+  stopping, no best checkpoint), so the Evaluator's figure stays an honest estimate.
   """
   _require_keras_2()
+  keras_autograph.skip_keras()
   config = fn_args.custom_config or {}
-  epochs = int(config['epochs'])
+  recipe = training.RECIPES[config.get('recipe') or training.DEFAULT]
+  epochs = int(config.get('epochs') or recipe.epochs)
   seed = config.get('seed')
   if seed is not None:
     tf.keras.utils.set_random_seed(int(seed))
+  precision = config.get('precision') or 'float32'
+  # The policy is process-wide: the local runner's later components run in this process.
+  tf.keras.mixed_precision.set_global_policy(precision)
+  try:
+    _train_and_export(fn_args, recipe, epochs, seed, precision)
+  finally:
+    tf.keras.mixed_precision.set_global_policy('float32')
 
+
+def _train_and_export(fn_args: FnArgs, recipe: training.Recipe, epochs: int, seed,
+                      precision: str) -> None:
   strategy = _strategy()
-  batch_size = training.BATCH_SIZE * strategy.num_replicas_in_sync
+  if precision == 'mixed_float16' and not tf.config.list_logical_devices('GPU'):
+    logging.warning('mixed_float16 without a GPU: float16 arithmetic is emulated on CPUs.')
+  batch_size = recipe.batch_size * strategy.num_replicas_in_sync
+  logging.info('Recipe %s: %d epochs of batch %d, precision %s.',
+               recipe.name, epochs, batch_size, precision)
   tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
-  train = inputs.make_dataset(fn_args.train_files, tf_transform_output, batch_size,
-                              shuffle=True, seed=seed)
-  evaluation = inputs.make_dataset(fn_args.eval_files, tf_transform_output, batch_size,
-                                   shuffle=False)
+  train, examples = inputs.make_training_dataset(
+      fn_args.train_files, tf_transform_output, batch_size, seed=seed)
+  evaluation = inputs.make_dataset(fn_args.eval_files, tf_transform_output, batch_size)
+  schedule = model_lib.RecipeSchedule(
+      recipe, training.steps_per_epoch(examples, batch_size), epochs)
   with strategy.scope():
     model = model_lib.build_model()
-    model_lib.compile_model(model, training.learning_rate(0))
+    model_lib.compile_model(model, schedule)
+  clock = _EpochClock(schedule)
   history = model.fit(
       train,
       epochs=epochs,
       validation_data=evaluation,
       verbose=0,
-      callbacks=[
-          tf.keras.callbacks.LearningRateScheduler(training.learning_rate),
-          tf.keras.callbacks.LambdaCallback(on_epoch_end=_log_epoch),
-          tf.keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir),
-      ])
-  write_history(history.history, fn_args.model_run_dir)
+      callbacks=[clock, tf.keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir)])
+  started = time.perf_counter()
   signatures.export_serving_model(model, tf_transform_output, fn_args.serving_model_dir)
+  logging.info('Exported in %.1f s.', time.perf_counter() - started)
+  write_history(history.history, fn_args.model_run_dir)
+
+
+class _EpochClock(tf.keras.callbacks.Callback):
+  """Logs each epoch with its seconds, and adds the rate of its last step as `lr`."""
+
+  def __init__(self, schedule: model_lib.RecipeSchedule):
+    super().__init__()
+    self.schedule = schedule
+    self.started = time.perf_counter()
+
+  def on_epoch_begin(self, epoch, logs=None):
+    if epoch:
+      self.started = time.perf_counter()
+
+  def on_epoch_end(self, epoch, logs=None):
+    # Before Keras's History callback, which runs last: the rate is in history.json.
+    logs['lr'] = float(self.schedule(self.model.optimizer.iterations - 1))
+    logging.info('Epoch %d (%.1f s): %s', epoch + 1, time.perf_counter() - self.started,
+                 ', '.join(f'{name} {value:.4g}' for name, value in logs.items()))
 
 
 def write_history(history: dict, model_run_dir: str) -> None:
@@ -59,11 +98,6 @@ def write_history(history: dict, model_run_dir: str) -> None:
   tf.io.gfile.makedirs(model_run_dir)
   with tf.io.gfile.GFile(os.path.join(model_run_dir, contracts.File.HISTORY), 'w') as f:
     json.dump({name: [float(v) for v in values] for name, values in history.items()}, f)
-
-
-def _log_epoch(epoch: int, logs: dict) -> None:
-  logging.info('Epoch %d: %s', epoch + 1,
-               ', '.join(f'{name} {value:.4g}' for name, value in logs.items()))
 
 
 def _strategy() -> tf.distribute.Strategy:
