@@ -73,11 +73,21 @@ def _run_logged(config: configs.PipelineConfig, inputs_key: str) -> int:
   terminal.write(summary.format_summary(record, time.time() - start, config))
   if failure is not None:
     return _report_failure(failure, record, log_path, terminal)
-  status = EXIT_PUSHED if record and (record.pushed_to or record.all_cached()) else EXIT_NOT_BLESSED
-  # Pushed now, or nothing changed since an earlier run decided; or not blessed.
-  if record is not None and all(step.state in ('ran', 'cached') for step in record.components):
-    unchanged.write(config, inputs_key, summary.outcome(record, config))
-  return status
+  if record is not None and record.components and all(
+      step.state in ('ran', 'cached') for step in record.components):
+    _vouch(config, inputs_key, summary.outcome(record, config))
+  if record is not None and (record.pushed_to or record.all_cached()):
+    return EXIT_PUSHED  # Pushed now, or nothing changed since an earlier run decided.
+  return EXIT_NOT_BLESSED
+
+
+def _vouch(config: configs.PipelineConfig, inputs_key: str, outcome: str) -> None:
+  """Records the completed run for the next one; without the record (a full disk, say),
+  the next run asks TFX's cache, which is only slower."""
+  try:
+    unchanged.write(config, inputs_key, outcome)
+  except OSError:
+    _log_traceback()
 
 
 def _report_failure(failure: BaseException, record, log_path: str, terminal) -> int:

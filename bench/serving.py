@@ -6,7 +6,6 @@ the Transform graph, the argmax) shows as the difference. (The SavedModel's own 
 Keras call was measured too: 8 times slower than either at batch 1, so no floor.)
 """
 
-import os
 import statistics
 import time
 from typing import Callable, Dict
@@ -26,7 +25,8 @@ def measure(model_dir: str, pixels: np.ndarray, latency_calls: int,
 
   model = tf.saved_model.load(model_dir)
   keras_model = model_lib.build_model()
-  keras_model.load_weights(os.path.join(model_dir, 'variables', 'variables')).expect_partial()
+  for variable, saved in zip(keras_model.variables, model.model_variables, strict=True):
+    variable.assign(saved)  # The export keeps the model's variables in Keras's order.
   bare = tf.function(lambda image: keras_model(image, training=False))
   by_pixels = model.signatures[Signature.SERVING_PIXELS]
   by_examples = model.signatures[Signature.SERVING_DEFAULT]

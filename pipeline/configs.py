@@ -46,11 +46,11 @@ class PipelineConfig:
   output_dir: str = field(
       'outputs', 'everything a run writes: artifacts, ML Metadata, serving directory, logs')
   recipe: str = field(
-      training.DEFAULT, 'training recipe: fast (4 epochs of batch 128, the rate rising over a '
+      training.DEFAULT, 'training recipe: fast (5 epochs of batch 128, the rate rising over a '
       'third of an epoch, then falling linearly to 0) or course (the course\'s: 10 epochs of '
       'batch 64, the rate from 0.01 times 0.666 per epoch); see trainer_module/training.py',
       choices=tuple(training.RECIPES))
-  epochs: int = field(0, "training epochs (0: the recipe's own, 4 fast or 10 course)")
+  epochs: int = field(0, "training epochs (0: the recipe's own, 5 fast or 10 course)")
   precision: str = field(
       'float32', 'Keras precision policy: float32, mixed_float16 (GPUs of compute capability '
       '7 or more, such as T4 and L4), mixed_bfloat16 (CPUs with AVX512_BF16 or AMX)',

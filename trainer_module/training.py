@@ -5,8 +5,9 @@ the benchmark. Plain Python (no TensorFlow), so that the command line can check 
   epoch, 10 epochs (about 99.4% test accuracy).
 - fast (the default): batch 128, Adam with the rate per step, rising linearly from 0 to
   0.01 over the first third of an epoch, then falling linearly to 0 at the last step;
-  4 epochs. Chosen on a validation split cut from the training digits (bench/recipes.py,
-  figures in BENCHMARKS.md), not on the test digits.
+  5 epochs. Chosen on a validation split cut from the training digits (bench/recipes.py,
+  figures in BENCHMARKS.md), not on the test digits: 4 epochs fell short of the course's
+  recipe there, 5 did not.
 """
 
 import dataclasses
@@ -36,7 +37,7 @@ class Recipe:
 
 COURSE = Recipe('course', batch_size=64, epochs=10, peak_learning_rate=0.01,
                 decay_per_epoch=0.666)
-FAST = Recipe('fast', batch_size=128, epochs=4, peak_learning_rate=0.01,
+FAST = Recipe('fast', batch_size=128, epochs=5, peak_learning_rate=0.01,
               warmup_epochs=1 / 3)
 RECIPES = {recipe.name: recipe for recipe in (COURSE, FAST)}
 DEFAULT = FAST.name
