@@ -73,8 +73,8 @@ def main(argv=None) -> int:
 def measure(output_dir: str, seeds, quick: bool, baseline_commit: str, scale: bool) -> dict:
   """Every figure, in an order that keeps each compared pair side by side."""
   # Quick: a tenth of the data, one epoch, a gate it can pass, so a model is pushed.
-  quick_flags = ['--train-limit', '6000', '--epochs', '1', '--accuracy-threshold', '0.9',
-                 '--digit-accuracy-floor', '0.8'] if quick else []
+  quick_flags = ['--train-limit', '6000', '--epochs', '1', '--accuracy-threshold', '0.8',
+                 '--digit-accuracy-floor', '0.5'] if quick else []
   results = {'machine': _machine(), 'quick': quick, 'baseline_commit': baseline_commit,
              'command': 'bin/bench' + (' --quick' if quick else ''),
              'started': time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}
