@@ -35,7 +35,9 @@ def measure(model_dir: str, pixels: np.ndarray, latency_calls: int,
     chosen = pixels[:batch]
     serialized = records.to_examples(chosen, np.zeros(len(chosen), np.int64))
     as_floats, as_examples = tf.constant(chosen, tf.float32), tf.constant(serialized)
-    image = model.tft_layer({'pixels': tf.constant(chosen, tf.int64)})['image']
+    # The saved Transform layer keeps the signature it was traced with in training.
+    image = model.tft_layer({'pixels': tf.constant(chosen, tf.int64),
+                             'label': tf.zeros([len(chosen), 1], tf.int64)})['image']
     return {
         'serving_pixels': lambda: by_pixels(pixels=as_floats),
         'serving_default': lambda: by_examples(examples=as_examples),
