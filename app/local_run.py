@@ -34,7 +34,8 @@ def run(config: configs.PipelineConfig) -> int:
   with run_lock.hold(config.output_dir):
     preflight.check_inputs(config)
     config = local_runner.absolute(config)
-    stamp = unchanged.read(config)
+    inputs_key = unchanged.inputs_key(config)  # As the run starts: once, for both uses.
+    stamp = unchanged.read(config, inputs_key)
     if stamp is not None:
       print(f'mnist-pipeline: data {config.data_root}, outputs {config.output_dir}\n'
             f'nothing changed since the last run ({stamp["finished"]}): data, code, '
@@ -43,7 +44,7 @@ def run(config: configs.PipelineConfig) -> int:
             end='')
       return EXIT_PUSHED
     unchanged.forget(config)
-    return _run_logged(config, unchanged.inputs_key(config))
+    return _run_logged(config, inputs_key)
 
 
 def _run_logged(config: configs.PipelineConfig, inputs_key: str) -> int:

@@ -79,8 +79,11 @@ def forget(config: configs.PipelineConfig) -> None:
     pass
 
 
-def read(config: configs.PipelineConfig) -> Optional[dict]:
-  """The stamp of the last completed run if nothing has changed since, else None."""
+def read(config: configs.PipelineConfig, inputs: str) -> Optional[dict]:
+  """The stamp of the last completed run if nothing has changed since, else None.
+
+  inputs: inputs_key(config), taken now (the run that follows a miss reuses it).
+  """
   if not _local(config):
     return None
   try:
@@ -88,7 +91,7 @@ def read(config: configs.PipelineConfig) -> Optional[dict]:
       stamp = json.load(f)
   except (OSError, ValueError):
     return None
-  if not isinstance(stamp, dict) or stamp.get('key') != key(config, inputs_key(config)):
+  if not isinstance(stamp, dict) or stamp.get('key') != key(config, inputs):
     return None
   return stamp
 

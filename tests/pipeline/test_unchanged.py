@@ -37,12 +37,12 @@ def _append(path):
 
 def test_the_key_is_stable_and_a_stamp_answers_until_something_changes(config):
   assert _key(config) == _key(config)
-  assert unchanged.read(config) is None  # No run completed yet.
+  assert unchanged.read(config, unchanged.inputs_key(config)) is None  # No run completed yet.
   unchanged.write(config, unchanged.inputs_key(config), 'test accuracy: 0.99\n')
-  stamp = unchanged.read(config)
+  stamp = unchanged.read(config, unchanged.inputs_key(config))
   assert stamp['outcome'] == 'test accuracy: 0.99\n'
   _append(os.path.join(config.data_root, 'span-2', 'train-labels-idx1-ubyte'))
-  assert unchanged.read(config) is None
+  assert unchanged.read(config, unchanged.inputs_key(config)) is None
   unchanged.forget(config)
   assert not os.path.exists(os.path.join(config.output_dir, unchanged.STAMP))
 
@@ -92,11 +92,11 @@ def test_what_a_run_read_counts_as_it_was_when_the_run_started(config):
   inputs = unchanged.inputs_key(config)  # The run starts...
   _append(os.path.join(config.data_root, 'train-images-idx3-ubyte.gz'))  # ...a file changes...
   unchanged.write(config, inputs, 'outcome\n')  # ...and the run completes.
-  assert unchanged.read(config) is None
+  assert unchanged.read(config, unchanged.inputs_key(config)) is None
 
 
 def test_object_store_paths_are_never_vouched_for(config):
   """Their files cannot be listed without TensorFlow: such a run always asks TFX."""
   remote = dataclasses.replace(config, data_root='gs://bucket/mnist')
   unchanged.write(remote, unchanged.inputs_key(remote), 'outcome\n')
-  assert unchanged.read(remote) is None
+  assert unchanged.read(remote, unchanged.inputs_key(remote)) is None
