@@ -8,6 +8,7 @@
   kubeflow compile     the Kubeflow Pipelines spec (KubeflowV2DagRunner), see kubeflow/README.md
   kubeflow run         compile, upload as a new pipeline version, start one run
   kubeflow schedule    compile, upload, and create the recurring run that retrains
+  kubeflow serving     the TF Serving manifests for GKE; --apply applies them
 
 Exit status of run: 0 a model was pushed, or nothing changed since an earlier run
 (all cached: a scheduled run without new data), 3 the model was not blessed, 2 bad
@@ -124,6 +125,36 @@ def kubeflow(args: argparse.Namespace) -> int:
   return EXIT_OK
 
 
+# A bad serving option: argparse's own status for a usage error.
+EXIT_BAD_OPTION = 2
+
+
+def kubeflow_serving(args: argparse.Namespace) -> int:
+  """Writes TF Serving's manifests for the bucket the pipeline pushes to; --apply applies
+  them. Checks every option first, so a bad one writes nothing."""
+  from mnist_tfx.kubeflow import serving
+
+  config = _config_from_args(args, configs.PipelineConfig)
+  cluster = _config_from_args(args, kubeflow_configs.KubeflowConfig)
+  try:
+    package = serving.render(config, cluster)
+  except serving.OptionError as e:
+    print(f'error: {e}', file=sys.stderr)
+    return EXIT_BAD_OPTION
+  print(f'TF Serving manifests: {package} (model base path {config.serving_dir})')
+  if args.apply:
+    for applied in serving.apply(serving.manifests(config, cluster)):
+      print(f'applied {applied}')
+  return EXIT_OK
+
+
+class _OneLineErrors(argparse.ArgumentParser):
+  """A flag's wrong type or value in one line, `error: ...`, exit status 2, no usage."""
+
+  def error(self, message):
+    self.exit(EXIT_BAD_OPTION, f'error: {message}\n')
+
+
 def _parser() -> argparse.ArgumentParser:
   parser = argparse.ArgumentParser(prog='mnist-pipeline', description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -163,8 +194,10 @@ def _parser() -> argparse.ArgumentParser:
                               help='print JSON (file, digit, probability, all ten probabilities)')
   predict_parser.set_defaults(command_function=predict)
 
-  kubeflow_parser = commands.add_parser('kubeflow', help='compile, run or schedule on Kubeflow')
-  kubeflow_commands = kubeflow_parser.add_subparsers(dest='kubeflow_command', required=True)
+  kubeflow_parser = commands.add_parser(
+      'kubeflow', help='compile, run or schedule on Kubeflow; TF Serving on GKE')
+  kubeflow_commands = kubeflow_parser.add_subparsers(dest='kubeflow_command', required=True,
+                                                     parser_class=_OneLineErrors)
   for name, help_text in (('compile', 'write the pipeline spec'),
                           ('run', 'compile, upload and start one run'),
                           ('schedule', 'compile, upload and create the recurring run')):
@@ -174,6 +207,15 @@ def _parser() -> argparse.ArgumentParser:
     if name != 'compile':
       _add_backend_flags(command, schedule=name == 'schedule')
     command.set_defaults(command_function=kubeflow)
+  serving_parser = kubeflow_commands.add_parser(
+      'serving', help="TF Serving's Kubernetes manifests, from the compile's configuration")
+  _add_config_flags(serving_parser, configs.PipelineConfig)
+  _add_config_flags(serving_parser, kubeflow_configs.KubeflowConfig)
+  serving_parser.add_argument(
+      '--apply', action='store_true',
+      help='apply them through the current kube context (server-side apply: creates or '
+      'updates each object)')
+  serving_parser.set_defaults(command_function=kubeflow_serving)
   return parser
 
 

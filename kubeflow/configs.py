@@ -27,3 +27,30 @@ class KubeflowConfig:
                                              'machine type of the Dataflow workers')
   dataflow_max_workers: int = configs.field(10, 'most Dataflow workers per job')
   package: str = configs.field('mnist-tfx.yaml', 'where compile writes the pipeline spec')
+  # TF Serving on GKE (`kubeflow serving`, kubeflow/serving.py): it serves the versions
+  # the Pusher writes to <output-dir>/serving.
+  serving_image: str = configs.field(
+      'tensorflow/serving:2.16.1', 'TF Serving image (2.16.1: the TensorFlow the model is '
+      'trained with)')
+  model_name: str = configs.field(
+      'mnist', 'the model name in TF Serving URLs (/v1/models/NAME) and of the Deployment '
+      'and Service')
+  serving_replicas: int = configs.field(2, 'TF Serving pods')
+  serving_namespace: str = configs.field('tf-serving', 'Kubernetes namespace of TF Serving')
+  serving_service_account: str = configs.field(
+      'tf-serving', 'Kubernetes service account of the TF Serving pods')
+  serving_gsa: str = configs.field(
+      '', 'Google service account (email) that reads the bucket, bound to the Kubernetes '
+      'service account by Workload Identity (required for serving)')
+  serving_versions: int = configs.field(
+      2, 'versions TF Serving keeps loaded, the newest N (a client may name any of them)')
+  serving_poll_seconds: int = configs.field(
+      30, 'seconds between two looks of TF Serving for new versions in the bucket')
+  serving_cpu_request: float = configs.field(0.5, 'CPU request of a TF Serving pod, in cores')
+  serving_cpu_limit: float = configs.field(2.0, 'CPU limit of a TF Serving pod, in cores')
+  serving_memory_request_gib: float = configs.field(
+      1.0, 'memory request of a TF Serving pod, in GiB')
+  serving_memory_limit_gib: float = configs.field(
+      2.0, 'memory limit of a TF Serving pod, in GiB')
+  serving_package: str = configs.field(
+      'mnist-serving.yaml', 'where serving writes the Kubernetes manifests')
