@@ -25,7 +25,8 @@ Rollout safety, read from TF Serving's source at tag 2.16.1 (github.com/tensorfl
   (core/availability_preserving_policy.cc, set in model_servers/server.cc).
 - At start, the server opens its ports only after the newest version has loaded, and
   exits if that version ends in error (model_servers/server.cc BuildAndStart calls
-  ServerCore::Create first; server_core.cc WaitUntilModelsAvailable;
+  ServerCore::Create first; server_core.cc ConnectAdaptersToManagerAndAwaitModelLoads
+  and core/load_servables_fast.cc wait for the latest version;
   core/servable_state_monitor.cc: the highest version to reach AVAILABLE or END
   decides). A pod that starts while a version is half copied loads it within the
   retries; a version folder left without saved_model.pb for good keeps new pods
