@@ -49,6 +49,9 @@ class Property:
   PUSHED_DESTINATION = 'pushed_destination'
   PUSHED_VERSION = 'pushed_version'
   PAGE_PATH = 'page_path'  # RunReport's report: the page's full path.
+  # The Pusher's pushed model: JSON, the canary's verdict on the staged version
+  # (components/atomic_pusher/canary.py); absent when nothing was staged.
+  CANARY = 'canary'
 
 
 class File:
@@ -56,6 +59,11 @@ class File:
   HISTORY = 'history.json'  # Trainer's model_run: per-epoch figures, drawn by RunReport.
   ANOMALIES = 'SchemaDiff.pb'  # DataGate's anomalies, per split, as ExampleValidator names it.
   REPORT_PAGE = 'index.html'  # RunReport's report.
+  # Inside the Trainer's SavedModel, where TF Serving ignores them (assets.extra), pushed
+  # with it: TF Serving's warm-up requests (the name TF Serving reads), and test digits
+  # with the Trainer's model's answers to them, which the Pusher's canary checks.
+  WARMUP_REQUESTS = 'assets.extra/tf_serving_warmup_requests'
+  EXPECTED_ANSWERS = 'assets.extra/expected_answers.json'
 
 
 class Signature:

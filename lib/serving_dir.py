@@ -1,9 +1,10 @@
 """The TF Serving model directory: numbered versions under one base path.
 
 TF Serving loads the highest numeric subdirectory and ignores any other name. On a
-local disk a version is copied under a hidden name and renamed into place, so a
-reader sees it whole or not at all. Object stores (gs://) have no atomic rename
-(fileio.rename copies object by object), so there the version is written in place
+local disk a version is copied under a hidden name, checked there (the Pusher's
+canary), and renamed into place, so a reader sees it whole or not at all. Object
+stores (gs://) have no atomic rename (fileio.rename copies object by object), so
+there the version is staged and checked on the local disk, then written in place
 with saved_model.pb last: until that file exists TF Serving cannot load the
 version (it retries a failed load), and once it exists every other file does.
 
@@ -15,8 +16,10 @@ as the baseline a new model must beat.
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 import time
-from typing import Dict, Optional
+from typing import Callable, Dict, Optional
 
 from tfx.dsl.io import fileio
 from tfx.utils import io_utils
@@ -30,6 +33,7 @@ _EXTRA = 'assets.extra'
 # Inside a rolled-back version: the version it copies.
 ROLLBACK_NOTE = os.path.join(_EXTRA, 'rolled_back_from')
 MANIFEST = os.path.join(_EXTRA, 'manifest.json')
+_NOTES = (MANIFEST, ROLLBACK_NOTE)
 
 
 def versions(serving_dir: str) -> list:
@@ -49,41 +53,64 @@ def latest_version(serving_dir: str) -> Optional[str]:
   return found[-1] if found else None
 
 
-def publish(model_dir: str, serving_dir: str, note: Optional[Dict[str, str]] = None) -> str:
+class NotPublished(Exception):
+  """The staged version failed its check: it was removed, and the served version is untouched."""
+
+
+def publish(model_dir: str, serving_dir: str, note: Optional[Dict[str, str]] = None,
+            check: Optional[Callable[[str], Optional[str]]] = None) -> str:
   """Copies a SavedModel in as a new version, atomically; returns the version name.
 
   The version is the Unix time in seconds, or one more than the latest version
   when that is not higher (two pushes in one second). `note` maps paths inside
-  the version to text written with it.
+  the version to text written with it. `check` is given the staged copy, notes
+  included, before anything is visible: a returned reason raises NotPublished.
+  On an object store the copy is staged on the local disk, so that a version that
+  fails its check never lands in the bucket.
   """
   latest = latest_version(serving_dir)
   version = str(max(int(time.time()), int(latest or 0) + 1))
   final = os.path.join(serving_dir, version)
   notes = {MANIFEST: json.dumps(manifest(model_dir), indent=1, sort_keys=True), **(note or {})}
-  if '://' in serving_dir:
-    _copy_graph_last(model_dir, final, notes)
-    return version
-  _remove_leftovers(serving_dir)
-  incoming = os.path.join(serving_dir, f'{_INCOMING_PREFIX}{version}')
+  remote = '://' in serving_dir
+  if remote:
+    staging_root = tempfile.mkdtemp(prefix='mnist-tfx-push-')
+    staged = os.path.join(staging_root, version)
+  else:
+    _remove_leftovers(serving_dir)
+    staged = os.path.join(serving_dir, f'{_INCOMING_PREFIX}{version}')
   try:
-    io_utils.copy_dir(model_dir, incoming)
-    _write_notes(incoming, notes)
-  except BaseException:  # A full disk, say: leave the directory as it was.
-    if fileio.exists(incoming):
-      fileio.rmtree(incoming)
+    io_utils.copy_dir(model_dir, staged)
+    _write_notes(staged, notes)
+    reason = check(staged) if check else None
+    if reason:
+      raise NotPublished(reason)
+    if remote:
+      _copy_graph_last(staged, final)
+    else:
+      fileio.rename(staged, final)
+  except BaseException:  # A failed check or a full disk: leave the directory as it was.
+    if not remote and fileio.exists(staged):
+      fileio.rmtree(staged)
     raise
-  fileio.rename(incoming, final)
+  finally:
+    if remote:
+      shutil.rmtree(staging_root, ignore_errors=True)
   return version
 
 
 def manifest(model_dir: str) -> Dict[str, str]:
-  """{path inside the SavedModel: SHA-256} of every file but the notes in assets.extra/."""
+  """{path inside the SavedModel: SHA-256} of every file but the publish's own notes.
+
+  The Trainer's files in assets.extra/ (TF Serving's warm-up requests, the expected
+  answers) are covered: TF Serving replays the warm-up file when it loads the version.
+  """
   found = {}
   for directory, _, names in fileio.walk(model_dir):
     for name in names:
       path = os.path.join(directory, name)
       relative = os.path.relpath(path, model_dir)
-      if relative.split(os.sep)[0] != _EXTRA:
+      if relative not in _NOTES:
         found[relative] = _sha256(path)
   return found
 
@@ -157,18 +184,14 @@ def _remove_leftovers(serving_dir: str) -> None:
       fileio.rmtree(os.path.join(serving_dir, name))
 
 
-def _copy_graph_last(model_dir: str, destination: str, notes: Dict[str, str]) -> None:
-  """Copies a SavedModel file by file, then the notes, then saved_model.pb."""
+def _copy_graph_last(staged: str, destination: str) -> None:
+  """Copies a staged version file by file, saved_model.pb last."""
   files = []
-  for directory, _, names in fileio.walk(model_dir):
+  for directory, _, names in fileio.walk(staged):
     files.extend(os.path.join(directory, name) for name in names)
-  files = [path for path in files
-           if os.path.relpath(path, model_dir).split(os.sep)[0] != _EXTRA]
   files.sort(key=lambda path: os.path.basename(path) == _GRAPH_FILE)
   for source in files:
-    if os.path.basename(source) == _GRAPH_FILE:
-      _write_notes(destination, notes)
-    target = os.path.join(destination, os.path.relpath(source, model_dir))
+    target = os.path.join(destination, os.path.relpath(source, staged))
     fileio.makedirs(os.path.dirname(target))
     fileio.copy(source, target, overwrite=True)
 

@@ -10,6 +10,7 @@ subtraction and a division, against first touching four times the memory.
 
 from typing import Tuple
 
+import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 
@@ -39,6 +40,13 @@ def make_training_dataset(file_patterns, tf_transform_output: tft.TFTransformOut
   shuffled = _cached_raw(files, tf_transform_output).shuffle(
       SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True)
   return _transformed(shuffled.batch(batch_size), tf_transform_output), examples
+
+
+def first_examples(file_patterns, tf_transform_output: tft.TFTransformOutput,
+                   count: int) -> Tuple[np.ndarray, np.ndarray]:
+  """The first `count` raw examples, in file order: pixels uint8 [count, 784], labels."""
+  batch = next(iter(_cached_raw(_files(file_patterns), tf_transform_output).batch(count)))
+  return batch[features.PIXELS_KEY].numpy(), batch[features.LABEL_KEY].numpy()
 
 
 def _files(file_patterns):

@@ -4,13 +4,24 @@
 - serving_pixels: raw pixel intensities 0-255, [N, 28, 28] or [N, 784], float32
   (JSON numbers, integer or not, are accepted as they are), for REST clients.
 Both return `probabilities` [N, 10] and `digit` [N].
+
+Beside them, in assets.extra/, TF Serving's warm-up requests and the answers the
+trained model gives to a few test digits (lib/serving_requests.py): the Pusher's canary
+checks that the copy it stages gives the same.
 """
 
+import os
+
+import numpy as np
 import tensorflow as tf
 import tensorflow_transform as tft
 
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib import features
+from mnist_tfx.lib import serving_requests
+
+# Test digits whose answers the canary checks; the first few are also the warm-up requests.
+CHECKED_DIGITS = 32
 
 
 def export_serving_model(model: tf.keras.Model,
@@ -48,3 +59,22 @@ def export_serving_model(model: tf.keras.Model,
       contracts.Signature.SERVING_DEFAULT: serve_examples.get_concrete_function(),
       contracts.Signature.SERVING_PIXELS: serve_pixels.get_concrete_function(),
   })
+
+
+def write_serving_checks(model: tf.keras.Model, tf_transform_output: tft.TFTransformOutput,
+                         pixels: np.ndarray, labels: np.ndarray, export_dir: str) -> None:
+  """Writes the warm-up requests and the expected answers into the exported model.
+
+  The answers come from the Keras model in memory, through the Transform layer as
+  training applied it, not from the export: so a served copy that answers the same
+  shows that the export, the copy and the loader changed nothing.
+  """
+  transform = tf_transform_output.transform_features_layer()
+  raw = {features.PIXELS_KEY: tf.constant(pixels, tf.int64),
+         features.LABEL_KEY: tf.constant(labels, tf.int64)}
+  probabilities = model(transform(raw)[features.IMAGE_KEY], training=False)
+  tf.io.gfile.makedirs(os.path.join(export_dir, os.path.dirname(contracts.File.WARMUP_REQUESTS)))
+  serving_requests.write_expected(
+      os.path.join(export_dir, contracts.File.EXPECTED_ANSWERS),
+      serving_requests.ExpectedAnswers(pixels, labels, np.asarray(probabilities, np.float32)))
+  serving_requests.write_warmup(os.path.join(export_dir, contracts.File.WARMUP_REQUESTS), pixels)

@@ -69,6 +69,10 @@ def _train_and_export(fn_args: FnArgs, recipe: training.Recipe, epochs: int, see
       callbacks=[clock, tf.keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir)])
   started = time.perf_counter()
   signatures.export_serving_model(model, tf_transform_output, fn_args.serving_model_dir)
+  pixels, labels = inputs.first_examples(fn_args.eval_files, tf_transform_output,
+                                         signatures.CHECKED_DIGITS)
+  signatures.write_serving_checks(model, tf_transform_output, pixels, labels,
+                                  fn_args.serving_model_dir)
   logging.info('Exported in %.1f s.', time.perf_counter() - started)
   write_history(history.history, fn_args.model_run_dir)
 

@@ -1,4 +1,9 @@
-"""AtomicPusher's executor: publishes through lib/serving_dir.py, then marks the pushed model.
+"""AtomicPusher's executor: stages, checks (canary.py), publishes through lib/serving_dir.py,
+then marks the pushed model.
+
+A staged version that fails the canary is removed and not published; the pushed model
+is marked not pushed, with the canary's verdict (Property.CANARY) saying why, and the
+served version is untouched. The run goes on, so that its report says what happened.
 
 The stock Pusher copies straight into <serving dir>/<unix time>/, so TF Serving
 can find a half-copied version, and two pushes in one second collide. A push
@@ -11,6 +16,7 @@ the public Artifact API; tests/components/test_atomic_pusher.py pins them to the
 stock Pusher's of the installed TFX.
 """
 
+import json
 from typing import Optional
 
 from tfx.components.pusher import executor as pusher_executor
@@ -20,8 +26,13 @@ from tfx.types import artifact_utils
 from tfx.types import standard_component_specs
 from tfx.utils import proto_utils
 
+from mnist_tfx.components.atomic_pusher import canary
 from mnist_tfx.lib import serving_dir
 from mnist_tfx.lib.contracts import Property
+
+# custom_config key: the canary's bound on a batch-1 call, in milliseconds.
+MAX_LATENCY_MS = 'max_latency_ms'
+DEFAULT_MAX_LATENCY_MS = 100.0
 
 
 class Executor(pusher_executor.Executor):
@@ -43,7 +54,22 @@ class Executor(pusher_executor.Executor):
       # Published by this push before the process died, so ML Metadata never heard of it.
       version = latest
     else:
-      version = serving_dir.publish(model_path, base_directory)
+      custom_config = json.loads(
+          exec_properties.get(standard_component_specs.CUSTOM_CONFIG_KEY) or 'null') or {}
+      bound = float(custom_config.get(MAX_LATENCY_MS, DEFAULT_MAX_LATENCY_MS))
+      verdicts = []
+
+      def check(staged: str) -> Optional[str]:
+        verdicts.append(canary.check(staged, bound))
+        return None if verdicts[-1].passed else verdicts[-1].failure or 'failed'
+
+      try:
+        version = serving_dir.publish(model_path, base_directory, check=check)
+      except serving_dir.NotPublished:
+        mark(model_push, version=None)
+        model_push.set_string_custom_property(Property.CANARY, verdicts[-1].to_json())
+        return
+      model_push.set_string_custom_property(Property.CANARY, verdicts[-1].to_json())
     mark(model_push, version=version, destination=f'{base_directory}/{version}')
 
 
