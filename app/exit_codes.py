@@ -5,3 +5,4 @@ EXIT_PUSHED = EXIT_OK  # A model was pushed, or nothing changed since an earlier
 EXIT_FAILED = 1
 EXIT_BAD_DATA = 2
 EXIT_NOT_BLESSED = 3
+EXIT_CANARY_FAILED = 4  # Blessed, but the staged version failed the canary: not published.

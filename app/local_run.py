@@ -16,6 +16,7 @@ from mnist_tfx.app import preflight
 from mnist_tfx.app import run_lock
 from mnist_tfx.app import summary
 from mnist_tfx.app.exit_codes import EXIT_BAD_DATA
+from mnist_tfx.app.exit_codes import EXIT_CANARY_FAILED
 from mnist_tfx.app.exit_codes import EXIT_FAILED
 from mnist_tfx.app.exit_codes import EXIT_NOT_BLESSED
 from mnist_tfx.app.exit_codes import EXIT_PUSHED
@@ -79,6 +80,8 @@ def _run_logged(config: configs.PipelineConfig, inputs_key: str) -> int:
     _vouch(config, inputs_key, summary.outcome(record, config))
   if record is not None and (record.pushed_to or record.all_cached()):
     return EXIT_PUSHED  # Pushed now, or nothing changed since an earlier run decided.
+  if record is not None and record.canary_failure:
+    return EXIT_CANARY_FAILED
   return EXIT_NOT_BLESSED
 
 

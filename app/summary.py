@@ -44,6 +44,11 @@ def outcome(record: RunRecord, config: configs.PipelineConfig) -> str:
                  'the absolute gate alone decided')
   if record.blessed is not None:
     lines.append(f'blessed:       {"yes" if record.blessed else "no"} (gate: {gate(config)})')
+  if record.canary_failure:
+    lines.append(f'canary:        FAILED, the version was not published: {record.canary_failure}')
+  elif record.canary_seconds is not None:
+    lines.append(f'canary:        passed in {record.canary_seconds:.1f} s (loaded in a fresh '
+                 f'process, answers as trained, one digit in {record.canary_latency_ms:.1f} ms)')
   lines.append(f'pushed to:     {record.pushed_to or "nothing pushed"}')
   if record.report_page:
     lines.append(f'run report:    {record.report_page}')

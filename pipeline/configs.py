@@ -70,6 +70,9 @@ class PipelineConfig:
   refuse_corrupt_served_model: bool = field(
       False, 'stop the run when the served model\'s files no longer match what was pushed '
       '(default: judge the new model by the absolute gate alone, so that it can replace it)')
+  canary_max_latency_ms: float = field(
+      100.0, "the canary's bound on the staged version's answer to one digit (median of 20 "
+      'calls, each signature), in milliseconds; above it the version is not published')
   seed: Optional[int] = field(None, 'seed for weights and shuffling (None: drawn at random)')
   beam_pipeline_args: List[str] = dataclasses.field(
       default_factory=lambda: list(LOCAL_BEAM_ARGS))

@@ -15,6 +15,7 @@ from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.proto import pusher_pb2
 from tfx.proto import transform_pb2
 
+from mnist_tfx.components.atomic_pusher import executor as pusher_executor
 from mnist_tfx.components.atomic_pusher.component import AtomicPusher
 from mnist_tfx.components.data_gate.component import DataGate
 from mnist_tfx.components.gated_evaluator.component import GatedEvaluator
@@ -110,13 +111,16 @@ def create_pipeline(
                                    config.digit_accuracy_floor,
                                    config.max_regression)).with_id(ComponentId.EVALUATOR)
 
-  # Copies a blessed model into the serving directory as a new version.
+  # Stages a blessed model, checks it in a fresh process (the canary), and publishes it
+  # into the serving directory as a new version.
   pusher = AtomicPusher(
       model=trainer.outputs['model'],
       model_blessing=evaluator.outputs['blessing'],
       push_destination=pusher_pb2.PushDestination(
           filesystem=pusher_pb2.PushDestination.Filesystem(
-              base_directory=config.serving_dir))).with_id(ComponentId.PUSHER)
+              base_directory=config.serving_dir)),
+      custom_config={pusher_executor.MAX_LATENCY_MS: config.canary_max_latency_ms},
+  ).with_id(ComponentId.PUSHER)
 
   # Last: one HTML page of what the run did (curves, confusion, mistakes, data,
   # verdict), an artifact so that Kubeflow runs have it too.

@@ -123,6 +123,11 @@ def _read(store, run: metadata_store_pb2.Context) -> RunRecord:
       if pushed[Property.PUSHED].int_value == 1:
         record.pushed_to = pushed[Property.PUSHED_DESTINATION].string_value
         record.pushed_version = pushed[Property.PUSHED_VERSION].string_value
+      if Property.CANARY in pushed:
+        verdict = json.loads(pushed[Property.CANARY].string_value)
+        record.canary_failure = verdict['failure']
+        record.canary_seconds = verdict['seconds']
+        record.canary_latency_ms = verdict['latency_ms']
     if node == ComponentId.RUN_REPORT and Output.REPORT in outputs:
       record.report_page = outputs[Output.REPORT].custom_properties[Property.PAGE_PATH].string_value
   return record

@@ -28,6 +28,11 @@ class RunRecord:
   blessed: Optional[bool] = None
   pushed_to: Optional[str] = None
   pushed_version: Optional[str] = None
+  # The Pusher's canary on the staged version (absent when nothing was staged): why it
+  # failed ('' if it passed), its seconds, and its slowest median call with one digit.
+  canary_failure: Optional[str] = None
+  canary_seconds: Optional[float] = None
+  canary_latency_ms: Optional[float] = None
   report_page: Optional[str] = None  # RunReport's index.html.
 
   def state(self, component: str) -> Optional[str]:

@@ -6,6 +6,7 @@ named by its import path, so the Kubeflow UI would not render it as system.HTML
 either): the page is a `File` artifact whose folder holds index.html.
 """
 
+import json
 import os
 
 from tfx.dsl.component.experimental.annotations import InputArtifact
@@ -67,6 +68,9 @@ def RunReport(  # pylint: disable=invalid-name
       report is written whatever happened to it.
   """
   pushed = pushed_model is not None and pushed_model.get_int_custom_property(_PROPERTY.PUSHED) == 1
+  # The Pusher's canary verdict (components/atomic_pusher/canary.py), JSON; '' if none ran.
+  canary = json.loads((pushed_model.get_string_custom_property(_PROPERTY.CANARY)
+                       if pushed_model is not None else '') or 'null')
   decision = page.Decision(
       blessed=blessing.get_int_custom_property(_PROPERTY.BLESSED) == 1,
       accuracy_threshold=accuracy_threshold,
@@ -78,7 +82,9 @@ def RunReport(  # pylint: disable=invalid-name
                       if pushed else ''),
       pushed_to=(pushed_model.get_string_custom_property(_PROPERTY.PUSHED_DESTINATION)
                  if pushed else ''),
-      model_uri=model.uri)
+      model_uri=model.uri,
+      canary_failure=canary['failure'] if canary else '',
+      canary_latency_ms=canary['latency_ms'] if canary else None)
   html = page.build(decision,
                     evaluation=metrics.evaluation(evaluation.uri),
                     history=facts.history(model_run.uri),

@@ -52,6 +52,8 @@ class Decision:
   pushed_version: str  # '' when nothing was pushed.
   pushed_to: str
   model_uri: str
+  canary_failure: str = ''  # Why the staged version was not published; '' if it was or none was staged.
+  canary_latency_ms: Optional[float] = None  # Its slowest median call with one digit, if it passed.
 
 
 def build(decision: Decision, evaluation: metrics.Evaluation,
@@ -105,6 +107,13 @@ def _decision(decision: Decision, evaluation: metrics.Evaluation) -> List[str]:
   pushed = (f'Pushed as version {_e(decision.pushed_version)} to '
             f'<code>{_e(decision.pushed_to)}</code>.' if decision.pushed_version
             else 'Nothing was pushed: the served model stays.')
+  if decision.canary_failure:
+    pushed = ('<span class="no">Blessed, but not published</span>: the staged copy failed the '
+              f'canary ({_e(decision.canary_failure)}). The served model stays.')
+  elif decision.canary_latency_ms is not None:
+    pushed += (' The staged copy passed the canary first: loaded in a fresh process, every '
+               "signature answered the test digits as the trained model does, one digit in "
+               f'{decision.canary_latency_ms:.1f} ms.')
   return ['<section id="decision">', f'<h2>Decision: {verdict}</h2>',
           '<div class="scroll"><table>',
           '<tr><th>gate</th><th>threshold</th><th>candidate</th><th>passes</th></tr>',
