@@ -1,8 +1,13 @@
 """AtomicPusher's executor on real artifacts: a push repeated after a crash is recorded, not
-copied again, and a damaged served version is never taken for the model."""
+copied again, and a damaged served version is never taken for the model. (Its canary:
+tests/reliability/test_canary.py.)"""
 
+import glob
 import json
 import os
+import shutil
+
+import pytest
 
 from mnist_tfx.lib import serving_dir
 
@@ -10,14 +15,14 @@ from mnist_tfx.lib import serving_dir
 # pylint: disable=g-import-not-at-top
 
 
-def _model(tmp_path):
+def _model(tmp_path, first_run):
+  """A copy of the shared first run's Trainer model: the canary loads and asks it."""
   from tfx.types import standard_artifacts
   model = standard_artifacts.Model()
   model.uri = str(tmp_path / 'model')
-  saved_model = tmp_path / 'model' / 'Format-Serving'
-  (saved_model / 'variables').mkdir(parents=True)
-  (saved_model / 'saved_model.pb').write_bytes(b'graph')
-  (saved_model / 'variables' / 'variables.index').write_bytes(b'index')
+  trained, = glob.glob(os.path.join(first_run[0], 'pipeline', 'Trainer', 'model', '*',
+                                    'Format-Serving'))
+  shutil.copytree(trained, tmp_path / 'model' / 'Format-Serving')
   return model
 
 
@@ -37,18 +42,20 @@ def _push(model, serving, tmp_path, n):
   return pushed.get_string_custom_property('pushed_version')
 
 
-def test_a_push_repeated_after_a_crash_records_the_version_already_there(tmp_path):
+@pytest.mark.full
+def test_a_push_repeated_after_a_crash_records_the_version_already_there(tmp_path, first_run):
   serving = str(tmp_path / 'serving')
-  model = _model(tmp_path)
+  model = _model(tmp_path, first_run)
   first = _push(model, serving, tmp_path, 1)
   # The process died after the rename, before ML Metadata recorded the push: the step runs again.
   again = _push(model, serving, tmp_path, 2)
   assert again == first and serving_dir.versions(serving) == [first]
 
 
-def test_a_damaged_served_version_is_pushed_over_not_recorded(tmp_path):
+@pytest.mark.full
+def test_a_damaged_served_version_is_pushed_over_not_recorded(tmp_path, first_run):
   serving = str(tmp_path / 'serving')
-  model = _model(tmp_path)
+  model = _model(tmp_path, first_run)
   first = _push(model, serving, tmp_path, 1)
   with open(os.path.join(serving, first, 'saved_model.pb'), 'ab') as f:
     f.write(b'!')
