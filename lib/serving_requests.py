@@ -4,8 +4,8 @@ The Trainer writes them into each exported version (warm-up requests, and the di
 the canary checks with); the Pusher's canary replays them; the cluster's gRPC client
 sends them. One builder, so that all three send what TF Serving receives.
 
-TF Serving's warm-up (tensorflow_serving/servables/tensorflow/saved_model_warmup_util.cc,
-tag 2.16.1) reads `assets.extra/tf_serving_warmup_requests` of each version as it loads:
+TF Serving's warm-up (tensorflow_serving/servables/tensorflow/saved_model_warmup_util.h
+and .cc, and saved_model_warmup.cc for predict logs, tag 2.16.1) reads `assets.extra/tf_serving_warmup_requests` of each version as it loads:
 a TFRecord file, uncompressed, of at most 1,000 PredictionLogs, each replayed through
 the session before the version is made available. A request that fails there fails
 the load, so the canary replays them too.

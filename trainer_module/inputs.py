@@ -45,7 +45,7 @@ def make_training_dataset(file_patterns, tf_transform_output: tft.TFTransformOut
 def first_examples(file_patterns, tf_transform_output: tft.TFTransformOutput,
                    count: int) -> Tuple[np.ndarray, np.ndarray]:
   """The first `count` raw examples, in file order: pixels uint8 [count, 784], labels."""
-  batch = next(iter(_cached_raw(_files(file_patterns), tf_transform_output).batch(count)))
+  batch = next(iter(_raw(_files(file_patterns), tf_transform_output).batch(count)))
   return batch[features.PIXELS_KEY].numpy(), batch[features.LABEL_KEY].numpy()
 
 
@@ -59,6 +59,10 @@ def _cached_raw(files, tf_transform_output: tft.TFTransformOutput) -> tf.data.Da
   uint8 holds them exactly: DataGate stopped the run before training unless every
   pixel is in 0..255 and every label in 0..9 (pipeline/schema/schema.pbtxt).
   """
+  return _raw(files, tf_transform_output).cache()
+
+
+def _raw(files, tf_transform_output: tft.TFTransformOutput) -> tf.data.Dataset:
   spec = tf_transform_output.raw_feature_spec()
 
   def parse(serialized):
@@ -69,8 +73,7 @@ def _cached_raw(files, tf_transform_output: tft.TFTransformOutput) -> tf.data.Da
   return (tf.data.TFRecordDataset(files, compression_type='GZIP')
           .batch(_PARSE_BATCH)
           .map(parse, num_parallel_calls=tf.data.AUTOTUNE)
-          .unbatch()
-          .cache())
+          .unbatch())
 
 
 def _transformed(batches: tf.data.Dataset,
