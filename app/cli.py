@@ -10,9 +10,12 @@
   kubeflow schedule    compile, upload, and create the recurring run that retrains
   kubeflow serving     the TF Serving manifests for GKE; --apply applies them
 
+Every option is checked before anything runs: a bad value is one line naming the flag,
+the value and what is allowed, exit status 2.
+
 Exit status of run: 0 a model was pushed, or nothing changed since an earlier run
 (all cached: a scheduled run without new data), 3 the model was not blessed, 2 bad
-input data (or drift), 1 any other failure.
+input data (or drift) or a bad option, 1 any other failure.
 """
 
 import argparse
@@ -22,8 +25,10 @@ import sys
 import typing
 from typing import List, Optional
 
+from mnist_tfx.app import options
 from mnist_tfx.app import run_lock
 from mnist_tfx.app.exit_codes import EXIT_BAD_DATA
+from mnist_tfx.app.exit_codes import EXIT_BAD_OPTION
 from mnist_tfx.app.exit_codes import EXIT_FAILED
 from mnist_tfx.app.exit_codes import EXIT_NOT_BLESSED  # noqa: F401 (the statuses, for callers)
 from mnist_tfx.app.exit_codes import EXIT_OK
@@ -31,6 +36,7 @@ from mnist_tfx.app.exit_codes import EXIT_PUSHED  # noqa: F401
 from mnist_tfx.kubeflow import configs as kubeflow_configs
 from mnist_tfx.kubeflow.submit import BackendError
 from mnist_tfx.lib.errors import DataError
+from mnist_tfx.lib.errors import OptionError
 from mnist_tfx.lib.errors import UsageError
 from mnist_tfx.pipeline import configs
 
@@ -43,6 +49,11 @@ def main(argv: Optional[List[str]] = None) -> int:
   """Runs one command. The user's mistakes and bad data end in one line; anything else is a
   bug and keeps its traceback."""
   args = _parser().parse_args(argv)
+  try:
+    options.check(args)
+  except OptionError as e:
+    print(f'error: {e}{args.refused_note}', file=sys.stderr)
+    return EXIT_BAD_OPTION
   _set_environment(args.tf_log_level)
   try:
     return args.command_function(args)
@@ -107,9 +118,6 @@ def kubeflow(args: argparse.Namespace) -> int:
 
   config = _config_from_args(args, configs.PipelineConfig)
   cluster = _config_from_args(args, kubeflow_configs.KubeflowConfig)
-  compiler.check_cluster_paths(config)
-  if args.kubeflow_command != 'compile' and not args.host:
-    raise UsageError('--host (or $KF_PIPELINES_ENDPOINT) is needed to reach Kubeflow Pipelines')
   package = compiler.compile_pipeline(config, cluster)
   print(f'Pipeline spec: {package}')
   if args.kubeflow_command == 'compile':
@@ -123,10 +131,6 @@ def kubeflow(args: argparse.Namespace) -> int:
     schedule_id = backend.schedule(pipeline_id, version_id, config.pipeline_root, args.cron)
     print(f'Recurring run: {schedule_id} ({args.cron})')
   return EXIT_OK
-
-
-# A bad serving option: argparse's own status for a usage error.
-EXIT_BAD_OPTION = 2
 
 
 def kubeflow_serving(args: argparse.Namespace) -> int:
@@ -149,18 +153,19 @@ def kubeflow_serving(args: argparse.Namespace) -> int:
 
 
 class _OneLineErrors(argparse.ArgumentParser):
-  """A flag's wrong type or value in one line, `error: ...`, exit status 2, no usage."""
+  """A flag's wrong type or value in one line, `error: ...`, exit status 2, no usage: every
+  command's parser is one, as options.check's refusals are one line."""
 
   def error(self, message):
     self.exit(EXIT_BAD_OPTION, f'error: {message}\n')
 
 
 def _parser() -> argparse.ArgumentParser:
-  parser = argparse.ArgumentParser(prog='mnist-pipeline', description=__doc__,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+  parser = _OneLineErrors(prog='mnist-pipeline', description=__doc__,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
   # Quiet TensorFlow's C++ logs, except during a run (they go to its log file there).
   parser.set_defaults(tf_log_level='3', refused_note='')
-  commands = parser.add_subparsers(dest='command', required=True)
+  commands = parser.add_subparsers(dest='command', required=True, parser_class=_OneLineErrors)
 
   run_parser = commands.add_parser('run', help='run the pipeline locally (LocalDagRunner)')
   _add_config_flags(run_parser, configs.PipelineConfig)

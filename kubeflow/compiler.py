@@ -25,16 +25,6 @@ GKE_ACCELERATOR_LABEL = 'cloud.google.com/gke-accelerator'
 GPU_RESOURCE = 'nvidia.com/gpu'
 
 
-def check_cluster_paths(config: configs.PipelineConfig) -> None:
-  """Pods share no disk: every path a step reads or writes must be in an object store."""
-  for name in ('data_root', 'output_dir'):
-    value = getattr(config, name)
-    if '://' not in value:
-      flag = '--' + name.replace('_', '-')
-      raise UsageError(f'{flag} must be a gs:// path on Kubeflow (pods share no disk), '
-                       f'not {value!r}')
-
-
 def beam_args(config: configs.PipelineConfig,
               cluster: kubeflow_configs.KubeflowConfig) -> List[str]:
   """Beam options of every Beam-based step: in-pod DirectRunner, or Dataflow."""

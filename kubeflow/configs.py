@@ -5,30 +5,58 @@ Paths stay in PipelineConfig (gs:// there); the command line makes one flag per 
 
 import dataclasses
 
+from mnist_tfx.lib import options
 from mnist_tfx.pipeline import configs
+
+# A Kubernetes label value, as a node selector needs it (apimachinery's IsValidLabelValue),
+# not empty: the GPU node pool is selected by it.
+_LABEL_VALUE = options.matching(
+    r'[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?', 'must be a Kubernetes label value: letters, '
+    'digits, -, _ and ., starting and ending with a letter or digit, at most 63', longest=63)
+# Google Cloud's rules for a project ID: 6 to 30 lowercase letters, digits and -, starting
+# with a letter, not ending with -; older ones carry a domain (example.com:my-project).
+_PROJECT_ID = options.matching(
+    r'(([a-z0-9][-a-z0-9.]*[a-z0-9]):)?[a-z][-a-z0-9]{4,28}[a-z0-9]|',
+    'must be a Google Cloud project ID: 6 to 30 lowercase letters, digits and -, starting '
+    'with a letter')
 
 
 @dataclasses.dataclass
 class KubeflowConfig:
   """How the pipeline runs on Kubeflow Pipelines on GKE; paths stay in PipelineConfig (gs://)."""
   image: str = configs.field(
-      '', 'container image built from kubeflow/Dockerfile; every step runs in it (required)')
+      '', 'container image built from kubeflow/Dockerfile; every step runs in it (required)',
+      allowed=options.matching(r'\S*', 'must be an image reference, without spaces'))
   gpu_type: str = configs.field(
-      'nvidia-tesla-t4', "the GPU node pool's cloud.google.com/gke-accelerator label")
-  gpu_count: int = configs.field(1, 'GPUs for the Trainer (0: the Trainer runs on a CPU node)')
-  trainer_cpu: float = configs.field(4.0, "CPU limit of the Trainer's pod, in cores")
-  trainer_memory_gb: float = configs.field(16.0, "memory limit of the Trainer's pod, in GB")
+      'nvidia-tesla-t4', "the GPU node pool's cloud.google.com/gke-accelerator label",
+      allowed=_LABEL_VALUE)
+  gpu_count: int = configs.field(1, 'GPUs for the Trainer (0: the Trainer runs on a CPU node)',
+                                 allowed=options.whole(0, note='0: a CPU node'))
+  trainer_cpu: float = configs.field(4.0, "CPU limit of the Trainer's pod, in cores",
+                                     allowed=options.more_than(0, 'cores'))
+  trainer_memory_gb: float = configs.field(16.0, "memory limit of the Trainer's pod, in GB",
+                                           allowed=options.more_than(0, 'GB'))
   beam_runner: str = configs.field(
       'DirectRunner', 'Beam runner of StatisticsGen, Transform and Evaluator: '
-      'DirectRunner (inside their pods) or DataflowRunner (for data that outgrows a pod)')
-  dataflow_project: str = configs.field('', 'Google Cloud project of the Dataflow jobs')
-  dataflow_region: str = configs.field('us-central1', 'region of the Dataflow jobs')
-  dataflow_machine_type: str = configs.field('n1-standard-4',
-                                             'machine type of the Dataflow workers')
-  dataflow_max_workers: int = configs.field(10, 'most Dataflow workers per job')
-  package: str = configs.field('mnist-tfx.yaml', 'where compile writes the pipeline spec')
+      'DirectRunner (inside their pods) or DataflowRunner (for data that outgrows a pod)',
+      choices=('DirectRunner', 'DataflowRunner'))
+  dataflow_project: str = configs.field('', 'Google Cloud project of the Dataflow jobs',
+                                        allowed=_PROJECT_ID)
+  dataflow_region: str = configs.field(
+      'us-central1', 'region of the Dataflow jobs',
+      allowed=options.matching(r'[a-z]+-[a-z]+[0-9]+', 'must be a Google Cloud region, '
+                               'such as us-central1 or europe-west4'))
+  dataflow_machine_type: str = configs.field(
+      'n1-standard-4', 'machine type of the Dataflow workers',
+      allowed=options.matching(r'[a-z0-9]([-a-z0-9]*[a-z0-9])?', 'must be a Compute Engine '
+                               'machine type, such as n1-standard-4'))
+  dataflow_max_workers: int = configs.field(10, 'most Dataflow workers per job',
+                                            allowed=options.whole(1))
+  package: str = configs.field('mnist-tfx.yaml', 'where compile writes the pipeline spec',
+                               allowed=options.ending('.yaml', 'a bare PipelineSpec'))
   # TF Serving on GKE (`kubeflow serving`, kubeflow/serving.py): it serves the versions
-  # the Pusher writes to <output-dir>/serving.
+  # the Pusher writes to <output-dir>/serving. kubeflow/serving.py's check() refuses a bad
+  # value of these before anything is written.
   serving_image: str = configs.field(
       'tensorflow/serving:2.16.1', 'TF Serving image (2.16.1: the TensorFlow the model is '
       'trained with)')

@@ -1,4 +1,4 @@
-"""The two exceptions that mean "the user's input", not a bug.
+"""The exceptions that mean "the user's input", not a bug.
 
 The command line turns each into one line and an exit status; any other
 exception is a bug and keeps its traceback (in the run's log).
@@ -18,6 +18,17 @@ class DataError(Exception):
 
 
 class UsageError(Exception):
-  """What was asked cannot be done: a wrong option, or a state that forbids it (no
-  model pushed yet, an unknown version). The command line prints `error: <message>`,
-  exit status 1."""
+  """What was asked cannot be done in the state found (no model pushed yet, an unknown
+  version, an output folder that cannot be written). The command line prints
+  `error: <message>`, exit status 1."""
+
+
+class OptionError(Exception):
+  """An option's value outside what it allows, found before anything runs. The command line
+  prints `error: <option> <value>: <what is allowed>`, exit status 2."""
+
+  def __init__(self, option: str, value, allowed: str):
+    super().__init__(f'{option} {value!r}: {allowed}')
+    self.option = option
+    self.value = value
+    self.allowed = allowed

@@ -9,6 +9,7 @@ import dataclasses
 import os
 from typing import List, Optional, Tuple
 
+from mnist_tfx.lib import options
 from mnist_tfx.trainer_module import training
 
 PIPELINE_NAME = 'mnist-tfx'
@@ -24,14 +25,27 @@ LOCAL_BEAM_ARGS = ('--runner=DirectRunner', '--direct_running_mode=in_memory',
                    '--direct_num_workers=1')
 
 
-def field(default, help_text: str, choices: Optional[Tuple[str, ...]] = None):
-  """A field with a default and its command-line help: the command line makes a flag of it."""
-  return dataclasses.field(default=default, metadata={'help': help_text, 'choices': choices})
+def field(default, help_text: str, choices: Optional[Tuple[str, ...]] = None,
+          allowed: Optional[options.Allowed] = None):
+  """A field with a default and its command-line help: the command line makes a flag of it,
+  and refuses a value outside `allowed` (lib/options.py) before anything runs."""
+  return dataclasses.field(default=default,
+                           metadata={'help': help_text, 'choices': choices, 'allowed': allowed})
 
 
 # Keras mixed-precision policies. float32 is the default everywhere: the others were not
 # measured on the hardware they are for (see BENCHMARKS.md).
 PRECISIONS = ('float32', 'mixed_float16', 'mixed_bfloat16')
+
+# The Trainer seeds through tf.keras.utils.set_random_seed, which calls np.random.seed: NumPy
+# 1.26 takes 0 to 2**32 - 1 there and raises on anything else (random/_mt19937.pyx,
+# _legacy_seeding: "Seed must be between 0 and 2**32 - 1"), after TFX has run for minutes.
+LARGEST_SEED = 2**32 - 1
+# Accuracies, label shares and their differences are fractions.
+FRACTION = options.number(0, 1)
+# TFDV's Jensen-Shannon divergence takes log base 2, so it lies between 0 and 1
+# (tensorflow/data-validation v1.16.1, anomalies/metrics.cc, JensenShannonDivergence).
+JENSEN_SHANNON = options.number(0, 1, 'a Jensen-Shannon divergence, log base 2 as in TFDV')
 
 
 @dataclasses.dataclass
@@ -40,40 +54,49 @@ class PipelineConfig:
   data_root: str = field(
       'data/mnist', 'folder of spans: span-1/, span-2/, ... each with train-* and optionally '
       't10k-* IDX files; IDX files directly in it are span 1')
-  span_window: int = field(1, 'train on the newest N spans')
+  span_window: int = field(1, 'train on the newest N spans', allowed=options.whole(1))
   eval_root: str = field(
       '', "folder whose t10k-* pair is the fixed evaluation set ('': the oldest span's)")
   output_dir: str = field(
-      'outputs', 'everything a run writes: artifacts, ML Metadata, serving directory, logs')
+      'outputs', 'everything a run writes: artifacts, ML Metadata, serving directory, logs',
+      allowed=options.matching(r'.*\S.*', 'must name a folder'))
   recipe: str = field(
       training.DEFAULT, 'training recipe: fast (5 epochs of batch 128, the rate rising over a '
       'third of an epoch, then falling linearly to 0) or course (the course\'s: 10 epochs of '
       'batch 64, the rate from 0.01 times 0.666 per epoch); see trainer_module/training.py',
       choices=tuple(training.RECIPES))
-  epochs: int = field(0, "training epochs (0: the recipe's own, 5 fast or 10 course)")
+  epochs: int = field(0, "training epochs (0: the recipe's own, 5 fast or 10 course)",
+                      allowed=options.whole(0, note="0: the recipe's own"))
   precision: str = field(
       'float32', 'Keras precision policy: float32, mixed_float16 (GPUs of compute capability '
       '7 or more, such as T4 and L4), mixed_bfloat16 (CPUs with AVX512_BF16 or AMX)',
       choices=PRECISIONS)
-  train_limit: int = field(0, 'if > 0, train on only the first N examples of each span (quick runs)')
-  accuracy_threshold: float = field(0.99, 'overall test accuracy needed to be blessed')
+  train_limit: int = field(0, 'if > 0, train on only the first N examples of each span (quick runs)',
+                           allowed=options.whole(0, note='0: every example'))
+  accuracy_threshold: float = field(0.99, 'overall test accuracy needed to be blessed',
+                                    allowed=FRACTION)
   digit_accuracy_floor: float = field(
-      0.98, "each digit's own accuracy floor (lower: one digit at 0.985 is normal noise)")
+      0.98, "each digit's own accuracy floor (lower: one digit at 0.985 is normal noise)",
+      allowed=FRACTION)
   max_regression: float = field(
-      0.0, 'how much less accurate than the served model a new one may be')
+      0.0, 'how much less accurate than the served model a new one may be', allowed=FRACTION)
   label_drift: float = field(
       0.05, 'largest change of any digit\'s share of the training labels from the previous '
-      'run\'s (L-infinity distance); beyond it the run stops before training')
+      'run\'s (L-infinity distance); beyond it the run stops before training',
+      allowed=FRACTION)
   pixel_drift: float = field(
       0.001, 'largest Jensen-Shannon divergence of the pixel-intensity distribution from '
-      'the previous run\'s training data; beyond it the run stops before training')
+      'the previous run\'s training data; beyond it the run stops before training',
+      allowed=JENSEN_SHANNON)
   refuse_corrupt_served_model: bool = field(
       False, 'stop the run when the served model\'s files no longer match what was pushed '
       '(default: judge the new model by the absolute gate alone, so that it can replace it)')
   canary_max_latency_ms: float = field(
       100.0, "the canary's bound on the staged version's answer to one digit (median of 20 "
-      'calls, each signature), in milliseconds; above it the version is not published')
-  seed: Optional[int] = field(None, 'seed for weights and shuffling (None: drawn at random)')
+      'calls, each signature), in milliseconds; above it the version is not published',
+      allowed=options.more_than(0, 'ms'))
+  seed: Optional[int] = field(None, 'seed for weights and shuffling (None: drawn at random)',
+                              allowed=options.whole(0, LARGEST_SEED, "NumPy's seeds"))
   beam_pipeline_args: List[str] = dataclasses.field(
       default_factory=lambda: list(LOCAL_BEAM_ARGS))
   # The curated schema, as a path where the pipeline runs: in the Kubeflow image

@@ -161,10 +161,10 @@ def test_dataflow_runner_arguments():
 
 
 def test_local_paths_and_a_missing_image_are_refused_with_one_line(tmp_path, capsys):
-  assert cli.main(['kubeflow', 'compile', '--image', IMAGE]) == cli.EXIT_FAILED
+  assert cli.main(['kubeflow', 'compile', '--image', IMAGE]) == cli.EXIT_BAD_OPTION
   assert capsys.readouterr().err.strip() == (
-      "error: --data-root must be a gs:// path on Kubeflow (pods share no disk), "
-      "not 'data/mnist'")
+      "error: --data-root 'data/mnist': must be a gs:// path on Kubeflow (pods share no disk)")
   assert cli.main(['kubeflow', 'compile', '--data-root', DATA_ROOT, '--output-dir', OUTPUT_DIR,
-                   '--package', str(tmp_path / 'p.yaml')]) == cli.EXIT_FAILED
-  assert '--image is required' in capsys.readouterr().err
+                   '--package', str(tmp_path / 'p.yaml')]) == cli.EXIT_BAD_OPTION
+  assert "--image '': is required" in capsys.readouterr().err
+  assert not os.listdir(tmp_path)

@@ -17,7 +17,7 @@ from tests.reliability.table import command_line
 
 pytestmark = pytest.mark.full
 
-EXIT_FAILED, EXIT_BAD_DATA = 1, 2
+EXIT_FAILED, EXIT_BAD_DATA, EXIT_BAD_OPTION = 1, 2, 2
 TRAIN_IMAGES, TRAIN_LABELS = 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'
 
 
@@ -165,10 +165,12 @@ def test_a_rollback_to_a_path_that_leaves_the_serving_directory_is_refused(
   args = ('rollback', f'../serving/{version}', '--output-dir', output_dir)
   result = mnist_pipeline(*args)
   last = result.stderr.strip().splitlines()[-1]
-  record('rollback to a version named with ../', 'exit 1, `error: no version ../... in ...`',
+  record('rollback to a version named with ../',
+         "exit 2, `error: VERSION '../...': must be a version number ...`",
          _observed(result, output_dir, before), command_line(*args, OUT=output_dir))
-  assert result.returncode == EXIT_FAILED
-  assert last.startswith(f'error: no version ../serving/{version} in {output_dir}/serving')
+  assert result.returncode == EXIT_BAD_OPTION  # Refused before anything runs.
+  assert last == (f"error: VERSION '../serving/{version}': must be a version number, as "
+                  '`history` lists them')
   assert snapshot(output_dir / 'serving') == before
 
 
