@@ -1,9 +1,9 @@
 """mnist-pipeline run: the pipeline on this machine, holding its output folder.
 
-Preflight checks first (about a second, before TFX loads); then, if nothing has
-changed since the last completed run, its outcome (pipeline/unchanged.py), without
-TFX; else the run with its log file, the summary read back from ML Metadata, and
-the exit status.
+Preflight checks first (about a second, before TFX loads; the data's layout before the
+output folder is made); then, if nothing has changed since the last completed run, its
+outcome (pipeline/unchanged.py), without TFX; else the run with its log file, the
+summary read back from ML Metadata, and the exit status.
 """
 
 import sys
@@ -31,6 +31,7 @@ def run(config: configs.PipelineConfig) -> int:
 
   Raises UsageError, DataError or run_lock.Busy when the run cannot start.
   """
+  preflight.check_layout(config)
   preflight.check_output_dir(config.output_dir)
   with run_lock.hold(config.output_dir):
     preflight.check_inputs(config)

@@ -26,6 +26,16 @@ def check_output_dir(output_dir: str) -> None:
     raise UsageError(f'{output_dir}: cannot be written ({e.strerror or e})') from e
 
 
+def check_layout(config: configs.PipelineConfig) -> None:
+  """Finds every file the run will read, by name only, before anything is written: a data
+  root that is missing, or whose files leave in doubt what to read, writes no output folder.
+
+  Raises DataError as ingestion would. Paths with a scheme are left to the component.
+  """
+  if idx.is_local(config.data_root) and idx.is_local(config.eval_root):
+    spans.sources(config.data_root, config.span_window, config.eval_root)
+
+
 def check_inputs(config: configs.PipelineConfig) -> int:
   """Reads every file the run will read through ingestion's checks; returns the records read.
 

@@ -10,6 +10,7 @@ paths with a scheme (gs:// on Kubeflow) through TFX's fileio.
 
 import gzip
 import os
+import re
 import struct
 import zlib
 from typing import BinaryIO, Iterator, List, Optional, Tuple
@@ -32,11 +33,12 @@ CHUNK = 4096
 def find_pair(folder: str, prefix: str) -> Optional[Tuple[str, str]]:
   """The (images, labels) files named <prefix>-*-idx?-ubyte[.gz] in folder, or None.
 
-  One of the two without the other is an error: a pair is read whole or not at all.
+  One of the two without the other is an error: a pair is read whole or not at all. So
+  is a folder that leaves in doubt which file to read (see _find).
   """
-  names = set(list_names(folder))
-  images = _find(names, f'{prefix}-images-idx3-ubyte')
-  labels = _find(names, f'{prefix}-labels-idx1-ubyte')
+  names = list_names(folder)
+  images = _find(folder, names, prefix, 'images', 3)
+  labels = _find(folder, names, prefix, 'labels', 1)
   if images is None and labels is None:
     return None
   if images is None or labels is None:
@@ -94,11 +96,25 @@ def _fileio():
   return fileio
 
 
-def _find(names, stem):
-  for name in (stem, stem + '.gz'):
-    if name in names:
-      return name
-  return None
+def _find(folder: str, names: List[str], prefix: str, kind: str, dimensions: int) -> Optional[str]:
+  """The one name of folder that holds the <prefix> <kind>, or None.
+
+  A file and its gzipped copy, or another spelling of the name (MNIST's files unpacked by
+  some tools read train-images.idx3-ubyte), would leave the choice to this code: the folder
+  is refused naming them, rather than one being read and the other silently ignored.
+  """
+  stem = f'{prefix}-{kind}-idx{dimensions}-ubyte'
+  look_alike = re.compile(rf'{prefix}[-._ ]{kind}[-._ ]idx{dimensions}[-._ ]ubyte(\.gz)?',
+                          re.IGNORECASE)
+  found = sorted(name for name in names if look_alike.fullmatch(name))
+  if len(found) > 1:
+    listed = ', '.join(found[:-1]) + ' and ' + found[-1]
+    raise DataError(folder, f'both {listed} hold the {prefix} {kind}, and only one would be '
+                    'read; keep one')
+  if found and found[0] not in (stem, stem + '.gz'):
+    raise DataError(os.path.join(folder, found[0]), f'would not be read: the {prefix} {kind} '
+                    f'are read from {stem}[.gz] only; rename it')
+  return found[0] if found else None
 
 
 def read_pairs(images_path: str, labels_path: str,

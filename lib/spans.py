@@ -56,14 +56,16 @@ def list_spans(data_root: str) -> List[Span]:
     match = _SPAN_NAME.fullmatch(name)
     if match is None:
       raise DataError(os.path.join(data_root, name),
-                      'not a span folder: span folders are named span-<number>')
+                      'not a span folder: span folders are named span-<number>' + (
+                          ', without leading zeros (span-2, not span-02)'
+                          if re.fullmatch(r'span-0+[1-9][0-9]*', name) else ''))
     number = int(match.group(1))
     idx.check_inside(data_root, os.path.join(data_root, name))
     if not idx.is_local(data_root) and COMPLETE_MARKER not in idx.list_names(os.path.join(data_root, name)):
       continue  # Still being copied in.
     if number in spans:
-      raise DataError(os.path.join(data_root, name),
-                      f'span {number} is both this folder and the IDX files beside it')
+      raise DataError(data_root, f'both {name}/ and the IDX files beside it are span {number}, '
+                      'and only one would be read; keep one')
     spans[number] = Span(number, os.path.join(data_root, name))
   if not spans:
     raise DataError(data_root, 'no train-images-idx3-ubyte[.gz] / train-labels-idx1-ubyte[.gz] '

@@ -5,6 +5,7 @@ Every kind of malformed pair goes through the command line in the reliability ma
 """
 
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -66,6 +67,34 @@ def test_a_bad_file_is_a_data_error_naming_the_file_and_the_problem(tmp_path, ar
   with pytest.raises(DataError) as error:
     idx.read_arrays(images_path, labels_path)
   assert error.value.path == labels_path and words in error.value.problem
+
+
+@pytest.mark.parametrize('extra, words', [
+    ('train-images-idx3-ubyte', 'both train-images-idx3-ubyte and train-images-idx3-ubyte.gz '
+     'hold the train images, and only one would be read; keep one'),
+    ('train-images.idx3-ubyte', 'both train-images-idx3-ubyte.gz and train-images.idx3-ubyte '
+     'hold the train images'),
+    ('TRAIN-LABELS-IDX1-UBYTE.GZ', 'both TRAIN-LABELS-IDX1-UBYTE.GZ and '
+     'train-labels-idx1-ubyte.gz hold the train labels'),
+])
+def test_two_files_for_one_part_of_a_pair_are_refused_naming_both(tmp_path, mnist_arrays,
+                                                                  extra, words):
+  """Which one would be read was the code's choice (the uncompressed file, before): now the
+  user's."""
+  idx_files.write_data_root(tmp_path, mnist_arrays)
+  shutil.copy(tmp_path / 'train-images-idx3-ubyte.gz', tmp_path / extra)
+  with pytest.raises(DataError) as error:
+    idx.find_pair(str(tmp_path), 'train')
+  assert error.value.path == str(tmp_path) and error.value.problem.startswith(words)
+
+
+def test_a_lone_file_under_another_spelling_is_refused_not_ignored(tmp_path, mnist_arrays):
+  idx_files.write_data_root(tmp_path, mnist_arrays)
+  os.rename(tmp_path / 't10k-labels-idx1-ubyte.gz', tmp_path / 't10k-labels.idx1-ubyte.gz')
+  with pytest.raises(DataError, match='would not be read: the t10k labels are read from '
+                     r't10k-labels-idx1-ubyte\[.gz\] only; rename it') as error:
+    idx.find_pair(str(tmp_path), 't10k')
+  assert error.value.path == str(tmp_path / 't10k-labels.idx1-ubyte.gz')
 
 
 def test_missing_pair_names_the_lone_file(tmp_path, mnist_arrays):

@@ -34,11 +34,15 @@ def test_a_plain_folder_is_span_1_and_span_folders_follow(tmp_path, mnist_arrays
 def test_bad_layouts_name_the_folder(tmp_path, mnist_arrays):
   root = _batch(tmp_path / 'data', mnist_arrays, 0, 100)
   _batch(tmp_path / 'data' / 'span-1', mnist_arrays, 100, 100)
-  with pytest.raises(DataError, match='both this folder and the IDX files') as error:
+  with pytest.raises(DataError, match='both span-1/ and the IDX files beside it are span 1, '
+                     'and only one would be read; keep one') as error:
     spans.list_spans(root)
-  assert error.value.path.endswith('span-1')
+  assert error.value.path == root
   os.rename(tmp_path / 'data' / 'span-1', tmp_path / 'data' / 'batch-two')
   with pytest.raises(DataError, match='not a span folder'):
+    spans.list_spans(root)
+  os.rename(tmp_path / 'data' / 'batch-two', tmp_path / 'data' / 'span-02')
+  with pytest.raises(DataError, match=r'without leading zeros \(span-2, not span-02\)'):
     spans.list_spans(root)
   os.makedirs(tmp_path / 'empty')
   with pytest.raises(DataError, match='no train-images.* and no span-<number> folder'):
