@@ -5,8 +5,11 @@ driver hands it and wrapped in what its launcher does (tests/kubeflow/backend/),
 on the small data in a bucket that keeps folder markers as GCS does.
 """
 
+import json
+
 import pytest
 
+from mnist_tfx.lib import contracts
 from mnist_tfx.lib import serving_dir
 from tests.kubeflow.backend import launcher
 from tests.kubeflow.backend import object_store
@@ -55,6 +58,11 @@ def test_the_pushed_model_is_whole_in_the_serving_directory(finished_run):
   object_store.load_into_ram(run.bucket)
   assert serving_dir.versions(config.serving_dir) == [version]
   assert serving_dir.problem(config.serving_dir, version) is None
+  # The canary ran inside the Pusher's step, on the pod's disk, before the bucket saw it.
+  verdict = json.loads(pushed.custom_properties[contracts.Property.CANARY][1])
+  assert verdict['passed'] and verdict['digits'] == 32, verdict
+  assert contracts.File.WARMUP_REQUESTS in serving_dir.manifest(
+      f'{config.serving_dir}/{version}')
 
 
 def test_each_steps_logs_are_published_and_the_report_saw_the_push(finished_run):
