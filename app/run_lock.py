@@ -19,7 +19,15 @@ class Busy(Exception):
 
 @contextlib.contextmanager
 def hold(output_dir: str):
-  """Holds `output_dir` for the block; raises Busy at once if another process holds it."""
+  """Holds `output_dir` for the block; raises Busy at once if another process holds it.
+
+  An object store (gs://, `rollback` on the cluster's bucket) takes no lock: flock needs a
+  local file, and a local folder named after the bucket would keep out no one.
+  kubeflow/README.md says to roll back while no run is pushing.
+  """
+  if '://' in output_dir:
+    yield
+    return
   os.makedirs(output_dir, exist_ok=True)
   path = os.path.join(output_dir, LOCK_FILE)
   with open(path, 'a+') as lock:

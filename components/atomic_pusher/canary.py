@@ -42,6 +42,7 @@ WARM_CALLS = 3
 LATENCY_CALLS = 20
 # The loading process is killed after this long: a version that hangs the loader fails.
 TIMEOUT_SECONDS = 600
+_LONGEST_MESSAGE = 300  # Characters of an error's message kept in the verdict.
 
 
 class Verdict(NamedTuple):
@@ -108,7 +109,7 @@ def examine(version_dir: str, max_latency_ms: float) -> Verdict:
       meta_graph = tf.compat.v1.saved_model.loader.load(
           session, [tf.saved_model.SERVING], version_dir)
   except Exception as e:  # pylint: disable=broad-except
-    return Verdict(False, f'load: {_first_line(e)}')
+    return Verdict(False, f'load: {_one_line(e)}')
   load_seconds = time.perf_counter() - started
 
   def answer(name, request):
@@ -124,7 +125,7 @@ def examine(version_dir: str, max_latency_ms: float) -> Verdict:
     try:
       return session.run(fetches, feeds)
     except Exception as e:  # pylint: disable=broad-except
-      raise _Failure(f'{name}: {_first_line(e)}') from e
+      raise _Failure(f'{name}: {_one_line(e)}') from e
 
   try:
     for named in serving_requests.predict_requests(expected.pixels):
@@ -184,9 +185,11 @@ def _compare(name, found, expected, np) -> None:
                    f'model says {wanted[wrong[0]]}')
 
 
-def _first_line(error: BaseException) -> str:
-  text = str(error).strip().splitlines()
-  return f'{type(error).__name__}: {text[0] if text else ""}'
+def _one_line(error: BaseException) -> str:
+  """The error's message on one line: TensorFlow's first line alone is often only
+  `Graph execution error:`, and the cause follows it."""
+  text = ' '.join(line.strip() for line in str(error).splitlines() if line.strip())
+  return f'{type(error).__name__}: {text[:_LONGEST_MESSAGE]}'
 
 
 def main(argv=None) -> int:

@@ -93,3 +93,12 @@ def test_a_holder_killed_by_sigkill_frees_the_folder(tmp_path, record):
   with run_lock.hold(output_dir):  # The kernel released the dead holder's lock.
     record('the holder of an output folder killed by SIGKILL',
            'the folder is free at once (the kernel drops the flock)', 'free at once', '')
+
+
+def test_an_object_store_folder_takes_no_lock_and_makes_no_local_folder(tmp_path, monkeypatch):
+  """`rollback --output-dir gs://...`: before, a local folder `gs:` was made and locked."""
+  monkeypatch.chdir(tmp_path)
+  with run_lock.hold('gs://bucket/mnist-tfx'):
+    with run_lock.hold('gs://bucket/mnist-tfx'):  # Nothing to hold: no Busy either.
+      pass
+  assert os.listdir(tmp_path) == []
