@@ -14,8 +14,9 @@ Every option is checked before anything runs: a bad value is one line naming the
 the value and what is allowed, exit status 2.
 
 Exit status of run: 0 a model was pushed, or nothing changed since an earlier run
-(all cached: a scheduled run without new data), 3 the model was not blessed, 2 bad
-input data (or drift) or a bad option, 1 any other failure.
+(all cached: a scheduled run without new data), 3 the model was not blessed, 4 it was
+blessed but its staged copy failed the canary (not published), 2 bad input data (or
+drift) or a bad option, 1 any other failure.
 """
 
 import argparse

@@ -5,10 +5,11 @@ the canary checks with); the Pusher's canary replays them; the cluster's gRPC cl
 sends them. One builder, so that all three send what TF Serving receives.
 
 TF Serving's warm-up (tensorflow_serving/servables/tensorflow/saved_model_warmup_util.h
-and .cc, and saved_model_warmup.cc for predict logs, tag 2.16.1) reads `assets.extra/tf_serving_warmup_requests` of each version as it loads:
-a TFRecord file, uncompressed, of at most 1,000 PredictionLogs, each replayed through
-the session before the version is made available. A request that fails there fails
-the load, so the canary replays them too.
+and .cc, and saved_model_warmup.cc for predict logs, tag 2.16.1) reads each version's
+`assets.extra/tf_serving_warmup_requests` as it loads it: a TFRecord file, uncompressed,
+of at most 1,000 PredictionLogs, each replayed through the session before the version
+is made available. A request that fails there fails the load, so the canary replays
+them too.
 """
 
 import json

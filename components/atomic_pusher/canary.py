@@ -159,7 +159,8 @@ def examine(version_dir: str, max_latency_ms: float) -> Verdict:
 
 
 def _compare(name, found, expected, np) -> None:
-  """The answers to the expected digits: the Trainer's probabilities within TOLERANCE, its digits."""
+  """The answers to the expected digits: the Trainer's probabilities within TOLERANCE, and
+  its digits."""
   for key in ('probabilities', 'digit'):
     if key not in found:
       raise _Failure(f'{name}: no output {key!r}')

@@ -53,6 +53,14 @@ def _push(model_dir, serving, tmp_path, max_latency_ms=100.0):
   return pushed
 
 
+def _report_page(stdout: str) -> str:
+  """The run report's page, from the summary's `run report:` line."""
+  path = next(line.split(':', 1)[1].strip() for line in stdout.splitlines()
+              if line.startswith('run report:'))
+  with open(path) as f:
+    return f.read()
+
+
 def _served(first_run, tmp_path):
   """A copy of the first run's serving folder, and its files' manifest before the push."""
   serving = tmp_path / 'serving'
@@ -124,6 +132,7 @@ def test_a_good_version_is_published_with_warmup_requests_that_replay(first_run,
   from tensorflow_serving.apis import prediction_log_pb2
   output_dir, result = first_run
   assert 'canary:        passed in ' in result.stdout
+  assert 'The staged copy passed the canary first' in _report_page(result.stdout)
   version = os.path.join(output_dir, 'serving', served_versions(output_dir)[-1])
   covered = serving_dir.manifest(version)
   with open(os.path.join(version, serving_dir.MANIFEST)) as f:
@@ -173,6 +182,7 @@ def test_a_version_slower_than_the_bound_is_not_published(
   assert result.returncode == 4
   assert canary_line and 'FAILED, the version was not published: ' in canary_line[0]
   assert 'above the bound of 0.001 ms' in canary_line[0]
+  assert 'Blessed, but not published' in _report_page(result.stdout)
   assert served_versions(output_dir) == before
   assert {v: serving_dir.manifest(str(output_dir / 'serving' / v)) for v in before} == files
 
