@@ -39,6 +39,13 @@ def outcome(record: RunRecord, config: configs.PipelineConfig) -> str:
         if record.baseline_accuracy is not None else ''))
     lines.append('per digit:     ' + '  '.join(
         f'{digit}: {value:.4f}' for digit, value in sorted(record.digit_accuracy.items())))
+  labels = record.label_check
+  if labels.get('skipped'):
+    lines.append(f'labels:        not checked: {labels["skipped"]}')
+  elif labels:
+    lines.append(f'labels:        {labels["agreement"]:.4f} agree with the served model (version '
+                 f'{labels["version"]}, {labels["expected"]:.4f} on the test digits; '
+                 f'the run stops below {labels["expected"] - labels["margin"]:.4f})')
   if record.served_problem:
     lines.append(f'served model:  DAMAGED, not trusted as the baseline ({record.served_problem}); '
                  'the absolute gate alone decided')

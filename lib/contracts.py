@@ -13,6 +13,7 @@ class ComponentId:
   IMPORT_SCHEMA_GEN = 'ImportSchemaGen'
   STATISTICS_GEN = 'StatisticsGen'
   DATA_GATE = 'DataGate'
+  LABEL_CHECK = 'LabelCheck'
   TRANSFORM = 'Transform'
   TRAINER = 'Trainer'
   SERVED_MODEL = 'ServedModel'
@@ -20,8 +21,8 @@ class ComponentId:
   PUSHER = 'Pusher'
   RUN_REPORT = 'RunReport'
 
-  ORDER = (IDX_EXAMPLE_GEN, IMPORT_SCHEMA_GEN, STATISTICS_GEN, DATA_GATE, TRANSFORM, TRAINER,
-           SERVED_MODEL, EVALUATOR, PUSHER, RUN_REPORT)
+  ORDER = (IDX_EXAMPLE_GEN, IMPORT_SCHEMA_GEN, STATISTICS_GEN, DATA_GATE, LABEL_CHECK, TRANSFORM,
+           TRAINER, SERVED_MODEL, EVALUATOR, PUSHER, RUN_REPORT)
 
 
 class Output:
@@ -29,6 +30,7 @@ class Output:
   EXAMPLES = 'examples'  # IdxExampleGen.
   BASELINE = 'baseline'  # ServedModel.
   REPORT = 'report'  # RunReport.
+  CHECK = 'check'  # LabelCheck.
 
 
 class Property:
@@ -49,6 +51,8 @@ class Property:
   PUSHED_DESTINATION = 'pushed_destination'
   PUSHED_VERSION = 'pushed_version'
   PAGE_PATH = 'page_path'  # RunReport's report: the page's full path.
+  # LabelCheck's check: JSON, the served model's agreement with the training labels.
+  LABEL_CHECK = 'label_check'
   # The Pusher's pushed model: JSON, the canary's verdict on the staged version
   # (components/atomic_pusher/canary.py); absent when nothing was staged.
   CANARY = 'canary'
@@ -59,6 +63,7 @@ class File:
   HISTORY = 'history.json'  # Trainer's model_run: per-epoch figures, drawn by RunReport.
   ANOMALIES = 'SchemaDiff.pb'  # DataGate's anomalies, per split, as ExampleValidator names it.
   REPORT_PAGE = 'index.html'  # RunReport's report.
+  LABEL_CHECK = 'label_check.json'  # LabelCheck's check, drawn by RunReport.
   # Inside the Trainer's SavedModel, where TF Serving ignores them (assets.extra), pushed
   # with it: TF Serving's warm-up requests (the name TF Serving reads), and test digits
   # with the Trainer's model's answers to them, which the Pusher's canary checks.

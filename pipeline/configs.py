@@ -91,6 +91,10 @@ class PipelineConfig:
   refuse_corrupt_served_model: bool = field(
       False, 'stop the run when the served model\'s files no longer match what was pushed '
       '(default: judge the new model by the absolute gate alone, so that it can replace it)')
+  label_agreement_margin: float = field(
+      0.03, "how far the served model's agreement with the new training labels may fall below "
+      'its own test accuracy; beyond it the run stops before training (the labels look wrong)',
+      allowed=FRACTION)
   canary_max_latency_ms: float = field(
       100.0, "the canary's bound on the staged version's answer to one digit (median of 20 "
       'calls, each signature), in milliseconds; above it the version is not published',

@@ -20,6 +20,7 @@ from mnist_tfx.components.atomic_pusher.component import AtomicPusher
 from mnist_tfx.components.data_gate.component import DataGate
 from mnist_tfx.components.gated_evaluator.component import GatedEvaluator
 from mnist_tfx.components.idx_example_gen.component import IdxExampleGen
+from mnist_tfx.components.label_check import LabelCheck
 from mnist_tfx.components.run_report.component import RunReport
 from mnist_tfx.components.served_model import ServedModel
 from mnist_tfx.lib.contracts import ComponentId
@@ -69,6 +70,15 @@ def create_pipeline(
       label_drift=config.label_drift,
       pixel_drift=config.pixel_drift).with_id(ComponentId.DATA_GATE)
 
+  # The served model reads the new training digits: labels it disagrees with far more
+  # than with the test digits' stop the run before anything trains on them. Keyed on
+  # the examples, not on what is served: data is checked once, when it arrives.
+  label_check = LabelCheck(
+      examples=example_gen.outputs[Output.EXAMPLES],
+      serving_dir=config.serving_dir,
+      margin=config.label_agreement_margin).with_id(ComponentId.LABEL_CHECK)
+  label_check.add_upstream_node(data_gate)
+
   # Normalizes the pixels with train-split statistics; the graph also serves.
   transform = Transform(
       examples=example_gen.outputs[Output.EXAMPLES],
@@ -83,7 +93,7 @@ def create_pipeline(
       # pre- and post-transform statistics saves a pass over every example.
       disable_statistics=True,
       custom_config={'code': code_fingerprint}).with_id(ComponentId.TRANSFORM)
-  transform.add_upstream_node(data_gate)
+  transform.add_upstream_node(label_check)
 
   # Trains the course's batch-norm CNN and exports both serving signatures.
   trainer = Trainer(
@@ -130,6 +140,7 @@ def create_pipeline(
       examples=example_gen.outputs[Output.EXAMPLES],
       statistics=statistics_gen.outputs['statistics'],
       anomalies=data_gate.outputs['anomalies'],
+      label_check=label_check.outputs[Output.CHECK],
       baseline=served_model.outputs[Output.BASELINE],
       evaluation=evaluator.outputs['evaluation'],
       blessing=evaluator.outputs['blessing'],
@@ -141,7 +152,7 @@ def create_pipeline(
   return tfx_pipeline.Pipeline(
       pipeline_name=configs.PIPELINE_NAME,
       pipeline_root=config.pipeline_root,
-      components=[example_gen, statistics_gen, schema_gen, data_gate, transform,
+      components=[example_gen, statistics_gen, schema_gen, data_gate, label_check, transform,
                   trainer, served_model, evaluator, pusher, run_report],
       enable_cache=enable_cache,
       metadata_connection_config=metadata_connection_config,

@@ -107,6 +107,13 @@ def _read(store, run: metadata_store_pb2.Context) -> RunRecord:
     if (node == ComponentId.DATA_GATE
         and execution.last_known_state == metadata_store_pb2.Execution.FAILED):
       record.data_error = 'stopped by DataGate (anomalies or drift)'
+    if node == ComponentId.LABEL_CHECK:
+      if execution.last_known_state == metadata_store_pb2.Execution.FAILED:
+        record.labels_stopped = True
+        record.data_error = 'stopped by LabelCheck (the labels disagree with the served model)'
+      elif Output.CHECK in outputs:
+        record.label_check = json.loads(
+            outputs[Output.CHECK].custom_properties[Property.LABEL_CHECK].string_value)
     if node == ComponentId.SERVED_MODEL and Output.BASELINE in outputs:
       problem = outputs[Output.BASELINE].custom_properties.get(Property.SERVED_PROBLEM)
       record.served_problem = problem.string_value if problem is not None else None

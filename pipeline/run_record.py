@@ -22,6 +22,10 @@ class RunRecord:
   train_spans: List[int] = dataclasses.field(default_factory=list)
   data_error: Optional[str] = None  # Why the run stopped before training, if it did.
   served_problem: Optional[str] = None  # Why the served model was not trusted, if it was not.
+  # LabelCheck's record (components/label_check.py): the served model's agreement with the
+  # training labels; {} when it did not complete (or the pipeline has none).
+  label_check: Dict = dataclasses.field(default_factory=dict)
+  labels_stopped: bool = False  # LabelCheck stopped the run: the labels looked wrong.
   overall_accuracy: Optional[float] = None
   digit_accuracy: Dict[int, float] = dataclasses.field(default_factory=dict)
   baseline_accuracy: Optional[float] = None

@@ -47,6 +47,7 @@ def RunReport(  # pylint: disable=invalid-name
     digit_accuracy_floor: Parameter[float],
     max_regression: Parameter[float],
     pushed_model: InputArtifact[PushedModel] = None,
+    label_check: InputArtifact[File] = None,
 ):
   """Writes <report>/index.html: curves, per-digit accuracy, confusion, mistakes, data, verdict.
 
@@ -66,6 +67,7 @@ def RunReport(  # pylint: disable=invalid-name
     max_regression: how far below the served model the candidate may be.
     pushed_model: the Pusher's, for where the model went; optional, so that a
       report is written whatever happened to it.
+    label_check: LabelCheck's, the served model's agreement with the training labels.
   """
   pushed = pushed_model is not None and pushed_model.get_int_custom_property(_PROPERTY.PUSHED) == 1
   # The Pusher's canary verdict (components/atomic_pusher/canary.py), JSON; '' if none ran.
@@ -90,7 +92,8 @@ def RunReport(  # pylint: disable=invalid-name
                     history=facts.history(model_run.uri),
                     splits=facts.statistics(statistics),
                     anomalies=facts.anomalies(anomalies),
-                    predictions=facts.predictions(examples.uri, model.uri))
+                    predictions=facts.predictions(examples.uri, model.uri),
+                    labels=facts.label_check(label_check))
   path = os.path.join(report.uri, contracts.File.REPORT_PAGE)
   with fileio.open(path, 'w') as f:
     f.write(html)

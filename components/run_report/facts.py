@@ -96,6 +96,14 @@ def anomalies(anomalies_artifact) -> Dict[str, List[str]]:
   return result
 
 
+def label_check(check_artifact) -> dict:
+  """LabelCheck's record (components/label_check.py), or {} from a pipeline without it."""
+  if check_artifact is None:
+    return {}
+  return json.loads(check_artifact.get_string_custom_property(contracts.Property.LABEL_CHECK)
+                    or '{}')
+
+
 def predictions(examples_uri: str, model_uri: str) -> Predictions:
   """The candidate's digit for every example of the eval split."""
   files = tf.io.gfile.glob(os.path.join(examples_uri, f'Split-{EVAL_SPLIT}', '*'))

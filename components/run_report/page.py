@@ -52,13 +52,15 @@ class Decision:
   pushed_version: str  # '' when nothing was pushed.
   pushed_to: str
   model_uri: str
-  canary_failure: str = ''  # Why the staged version was not published; '' if it was or none was staged.
+  # Why the staged version was not published; '' if it was, or if none was staged.
+  canary_failure: str = ''
   canary_latency_ms: Optional[float] = None  # Its slowest median call with one digit, if it passed.
 
 
 def build(decision: Decision, evaluation: metrics.Evaluation,
           history: Dict[str, List[float]], splits: Dict[str, facts_lib.SplitData],
-          anomalies: Dict[str, List[str]], predictions: facts_lib.Predictions) -> str:
+          anomalies: Dict[str, List[str]], predictions: facts_lib.Predictions,
+          labels: Optional[dict] = None) -> str:
   """The whole page, top to bottom in the order a reader asks: verdict, training, test, data."""
   wrong = predictions.wrong()
   shown = wrong[:MAX_MISCLASSIFIED_SHOWN]
@@ -75,7 +77,7 @@ def build(decision: Decision, evaluation: metrics.Evaluation,
   parts += _decision(decision, evaluation)
   parts += _training(history)
   parts += _test(decision, evaluation, predictions, wrong, shown)
-  parts += _data(splits, anomalies)
+  parts += _data(splits, anomalies, labels or {})
   parts += ['</main>', '</body>', '</html>']
   return '\n'.join(parts) + '\n'
 
@@ -167,7 +169,8 @@ def _test(decision: Decision, evaluation: metrics.Evaluation,
   return parts + ['</section>']
 
 
-def _data(splits: Dict[str, facts_lib.SplitData], anomalies: Dict[str, List[str]]) -> List[str]:
+def _data(splits: Dict[str, facts_lib.SplitData], anomalies: Dict[str, List[str]],
+          labels: dict) -> List[str]:
   parts = ['<section id="data">', '<h2>Data</h2>', '<div class="scroll"><table>',
            '<tr><th>split</th><th>examples</th>' +
            ''.join(f'<th>{d}</th>' for d in range(10)) + '</tr>']
@@ -197,7 +200,28 @@ def _data(splits: Dict[str, facts_lib.SplitData], anomalies: Dict[str, List[str]
   else:
     parts.append(f'<p>Anomalies against the schema: none (splits checked: '
                  f'{_e(", ".join(anomalies) or "none")}).</p>')
-  return parts + ['</section>']
+  return parts + _labels(labels) + ['</section>']
+
+
+def _labels(labels: dict) -> List[str]:
+  """LabelCheck: how often the served model agrees with the training labels, per digit."""
+  if not labels:
+    return []
+  if labels['skipped']:
+    return [f'<p id="label-check">Labels: not checked ({_e(labels["skipped"])}).</p>']
+  pairs = ', '.join(f'{read} labelled as {label}: {count}'
+                    for read, label, count in labels['disagreements'][:3]) or 'none'
+  return [
+      f'<p id="label-check">Labels: the served model (version {_e(labels["version"])}) '
+      f'agrees with {labels["agreement"]:.4f} of the {labels["digits"]:,} training labels, '
+      f'against its test accuracy of {labels["expected"]:.4f} (the run stops below '
+      f'{labels["expected"] - labels["margin"]:.4f}). Most frequent disagreements: '
+      f'{_e(pairs)}.</p>',
+      '<div class="scroll"><table><tr><th>label</th>' +
+      ''.join(f'<th>{d}</th>' for d in sorted(labels['per_digit'])) + '</tr>',
+      '<tr><td>agreement</td>' + ''.join(
+          f'<td>{labels["per_digit"][d]:.4f}</td>' for d in sorted(labels['per_digit']))
+      + '</tr></table></div>']
 
 
 def _figure(name: str, png: bytes, caption: str) -> str:

@@ -1,0 +1,126 @@
+"""LabelCheck: the served model reads the new training digits before anything trains on them.
+
+Distribution drift cannot see wrong labels: shuffling 30% of a span's labels leaves the
+label shares and the pixels exactly as they were, and DataGate passes it. The model being
+served can see them. It predicts every training digit, and the share of labels it agrees
+with is compared with its own accuracy on the fixed test set, measured here the same way.
+Clean digits agree about as often as test digits; a share of wrong labels lowers the
+agreement by about that share. Below the test accuracy less `margin`, the run stops
+before Transform and the Trainer, naming the labels the model disagrees with most.
+
+With no model served, or a damaged one, there is nothing to compare with: the check says
+so and the run goes on. A failed check is not cached: the next run on the same data
+checks again.
+"""
+
+import collections
+import json
+import os
+from typing import Dict, Tuple
+
+from absl import logging
+import numpy as np
+import tensorflow as tf
+from tfx.dsl.component.experimental.annotations import InputArtifact
+from tfx.dsl.component.experimental.annotations import OutputArtifact
+from tfx.dsl.component.experimental.annotations import Parameter
+from tfx.dsl.component.experimental.decorators import component
+from tfx.types.experimental.simple_artifacts import File
+from tfx.types.standard_artifacts import Examples
+from tfx.types import artifact_utils
+
+from mnist_tfx.lib import contracts
+from mnist_tfx.lib import features
+from mnist_tfx.lib import serving_dir as serving_dir_lib
+from mnist_tfx.lib.errors import DataError
+
+_BATCH = 1024
+# Label pairs named in the message and kept in the record, most frequent first.
+_PAIRS_NAMED = 3
+_PAIRS_KEPT = 10
+
+
+@component
+def LabelCheck(  # pylint: disable=invalid-name
+    examples: InputArtifact[Examples],
+    check: OutputArtifact[File],
+    serving_dir: Parameter[str],
+    margin: Parameter[float],
+):
+  """Writes <check>/label_check.json; raises DataError when the labels disagree too much.
+
+  Args:
+    examples: IdxExampleGen's: `train` is checked, `eval` (the fixed test set) gives the
+      served model's own accuracy.
+    check: the output: label_check.json (agreement overall and per digit, the served
+      model's test accuracy, the most frequent disagreements) and the custom property
+      `label_check` (the same, JSON). Not written when the check stops the run.
+    serving_dir: the TF Serving model base path the Pusher writes to.
+    margin: how far below the served model's test accuracy the agreement may fall.
+
+  The cache keys on the examples and these parameters, not on the served version: the
+  data is checked once, against the model served when it arrived. Keyed on the served
+  version, a run's own push would make the next run with nothing changed check again
+  (against a model trained on these very digits) and not be all-cached.
+  """
+  version = serving_dir_lib.latest_version(serving_dir)
+  problem = serving_dir_lib.problem(serving_dir, version) if version is not None else None
+  if version is None or problem is not None:
+    why = (f'served version {version} is damaged ({problem})' if problem
+           else 'no model served yet')
+    _write(check, {'version': version or '', 'skipped': why})
+    logging.info('LabelCheck: %s: the labels were not checked.', why)
+    return
+  model = tf.saved_model.load(os.path.join(serving_dir, version))
+  predict = model.signatures[contracts.Signature.SERVING_DEFAULT]
+  train_labels, train_digits = _read_and_predict(examples, 'train', predict)
+  test_labels, test_digits = _read_and_predict(examples, 'eval', predict)
+  found = {
+      'version': version,
+      'skipped': '',
+      'agreement': float(np.mean(train_labels == train_digits)),
+      'expected': float(np.mean(test_labels == test_digits)),
+      'margin': margin,
+      'digits': int(train_labels.size),
+      'per_digit': {str(d): float(np.mean(train_digits[train_labels == d] == d))
+                    for d in range(features.NUM_CLASSES) if np.any(train_labels == d)},
+      'disagreements': [[int(read), int(label), count] for (read, label), count in
+                        _disagreements(train_labels, train_digits).most_common(_PAIRS_KEPT)],
+  }
+  if found['agreement'] < found['expected'] - margin:
+    spans = json.loads(examples.get_string_custom_property(contracts.Property.SPANS))
+    raise DataError(
+        'span ' + ', '.join(str(part['span']) for part in spans['train']),
+        f"the served model (version {version}) agrees with {found['agreement']:.4f} of its "
+        f"{found['digits']} labels; expected at least {found['expected'] - margin:.4f} (its "
+        f"test accuracy {found['expected']:.4f} less --label-agreement-margin {margin:g}). "
+        'Most disagreed: ' + ', '.join(
+            f'{read} labelled as {label}: {count}'
+            for read, label, count in found['disagreements'][:_PAIRS_NAMED])
+        + '. The labels look wrong: nothing was trained')
+  _write(check, found)
+
+
+def _read_and_predict(examples, split: str, predict) -> Tuple[np.ndarray, np.ndarray]:
+  """(labels, the served model's digits) of every example of the split, in file order."""
+  uri = artifact_utils.get_split_uri([examples], split)
+  files = tf.io.gfile.glob(os.path.join(uri, '*.gz'))
+  label_spec = {features.LABEL_KEY: tf.io.FixedLenFeature([], tf.int64)}
+  labels, digits = [], []
+  for batch in tf.data.TFRecordDataset(files, compression_type='GZIP').batch(_BATCH):
+    labels.append(tf.io.parse_example(batch, label_spec)[features.LABEL_KEY].numpy())
+    digits.append(predict(examples=batch)['digit'].numpy())
+  return np.concatenate(labels), np.concatenate(digits)
+
+
+def _disagreements(labels: np.ndarray, digits: np.ndarray) -> Dict[Tuple[int, int], int]:
+  """{(digit read, label): count} where they differ."""
+  wrong = labels != digits
+  return collections.Counter(zip(digits[wrong].tolist(), labels[wrong].tolist()))
+
+
+def _write(check, found: dict) -> None:
+  text = json.dumps(found, sort_keys=True)
+  with tf.io.gfile.GFile(os.path.join(check.uri, contracts.File.LABEL_CHECK), 'w') as f:
+    f.write(text)
+  check.set_string_custom_property(contracts.Property.LABEL_CHECK, text)
