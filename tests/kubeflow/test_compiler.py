@@ -83,6 +83,8 @@ def test_runtime_paths_are_gs_and_nothing_points_at_this_machine(compiled):
     return tasks[task]['inputs']['parameters'][name]['runtimeValue']['constant']
   assert constant('IdxExampleGen', 'data_root') == DATA_ROOT
   assert constant('ServedModel', 'serving_dir') == OUTPUT_DIR + '/serving'
+  assert constant('LabelCheck', 'serving_dir') == OUTPUT_DIR + '/serving'
+  assert constant('LabelCheck', 'margin') == configs.PipelineConfig.label_agreement_margin
   push = json.loads(constant('Pusher', 'push_destination'))
   assert push['filesystem']['base_directory'] == OUTPUT_DIR + '/serving'
   assert constant('ImportSchemaGen', 'schema_file') == compiler.IMAGE_SCHEMA_FILE

@@ -28,7 +28,7 @@ def test_first_run_pushes_a_blessed_model(first_run):
   assert f'pushed to:     {output_dir}/serving/{versions[0]}' in result.stdout
   assert 'blessed:       yes' in result.stdout
   assert set(component_states(result.stdout).values()) == {'ran'}
-  assert len(component_states(result.stdout)) == 10
+  assert len(component_states(result.stdout)) == len(ComponentId.ORDER)
 
 
 def test_both_signatures_answer_real_test_digits(first_run, mnist_arrays):
@@ -65,7 +65,7 @@ def test_second_run_with_nothing_changed_is_all_cached(first_run, small_data_roo
   result = run_cli(small_data_root, output_dir, *QUICK)
   assert result.returncode == 0
   states = component_states(result.stdout)
-  assert len(states) == 10 and set(states.values()) == {'cached'}
+  assert len(states) == len(ComponentId.ORDER) and set(states.values()) == {'cached'}
   assert 'nothing new pushed' in result.stdout
   assert len(served_versions(output_dir)) == 1
   assert os.path.exists(os.path.join(output_dir, unchanged.STAMP))  # Vouched for again.

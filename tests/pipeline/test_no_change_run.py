@@ -12,6 +12,7 @@ import shutil
 
 import pytest
 
+from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.pipeline import unchanged
 from tests.support.cli_runs import QUICK
 from tests.support.cli_runs import component_states
@@ -58,7 +59,8 @@ def _answered_without_tfx(result) -> bool:
 
 
 def _ran_tfx(result) -> bool:
-  return NO_TFX not in result.stdout and len(component_states(result.stdout)) == 10
+  return (NO_TFX not in result.stdout
+          and len(component_states(result.stdout)) == len(ComponentId.ORDER))
 
 
 def test_the_same_run_again_answers_without_tfx_with_the_first_runs_outcome(story):

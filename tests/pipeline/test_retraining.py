@@ -13,6 +13,7 @@ import contextlib
 import filecmp
 import io
 import os
+import re
 import shutil
 import sqlite3
 
@@ -123,12 +124,17 @@ def test_span_1_is_pushed_as_v1(world):
   assert len(world['v1']) == 1
 
 
-def test_labels_shuffled_in_30_percent_of_span_2_are_not_served(world):
+def test_labels_shuffled_in_30_percent_of_span_2_stop_the_run_before_training(world):
   result = world['shuffled']['result']
   # Shuffling keeps the labels' overall distribution, so the drift check passes it
-  # by design; the gate stops it: worse than the served model on the fixed test set.
-  assert result.returncode == cli.EXIT_NOT_BLESSED
-  assert 'train spans:   2' in result.stdout and 'served model:' in result.stdout
+  # by design; LabelCheck stops it: the served model disagrees with far more of its
+  # labels than of the test digits'. Nothing trains (before it, the gate stopped it
+  # only after a whole training).
+  assert result.returncode == cli.EXIT_BAD_DATA
+  assert 'error: bad input data: span 2: the served model (version ' in result.stdout
+  states = component_states(result.stdout)
+  assert states['DataGate'] == 'ran' and states['LabelCheck'] == 'FAILED'
+  assert 'Trainer' not in states
   assert world['shuffled']['versions'] == world['v1']
 
 
@@ -146,6 +152,9 @@ def test_a_good_span_3_is_compared_with_v1_and_pushed_only_if_not_worse(world):
   step = world['good']
   result = step['result']
   assert 'train spans:   3' in result.stdout
+  # Clean labels pass LabelCheck: the served model agrees with them about as often as
+  # with the test digits.
+  assert re.search(r'labels: +[0-9.]+ agree with the served model \(version ', result.stdout)
   candidate, served, worst_digit = _accuracies(result.stdout)
   # Two epochs on a few thousand digits vary by several points from run to run,
   # so either outcome can happen; the gate (QUICK: >= 0.8, each digit >= 0.5,
@@ -170,6 +179,9 @@ def test_a_good_span_3_is_compared_with_v1_and_pushed_only_if_not_worse(world):
   assert spans[-3:] == ['2', '2', '3'] or spans[-4:] == ['2', '2', '3', '3']
   assert runs[0].endswith(world['v1'][0]) and runs[-1].endswith(versions[1])
   assert any('stopped' in line for line in runs)
+  # The labels column: the shuffled span's run was stopped by LabelCheck, span 3's passed.
+  labels = [line.split()[3] for line in runs]
+  assert 'wrong' in labels and labels[0] == '-' and float(labels[-1]) > 0.8
 
 
 def _accuracies(stdout: str):
