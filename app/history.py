@@ -2,8 +2,9 @@
 
 `runs` is one line per run: when, which spans it trained on, how often the served
 model agreed with their labels (LabelCheck; `wrong` when that stopped the run),
-accuracy (overall and the worst digit), blessed or not, the version pushed. `lineage` follows a
-pushed version back to the spans and files (with SHA-256) it was trained on.
+accuracy (overall and the worst digit), blessed or not, the version pushed.
+`lineage` follows a pushed version back to the spans and files (with SHA-256) it
+was trained on.
 Both format what pipeline/run_reader.py reads.
 """
 
