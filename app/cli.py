@@ -143,7 +143,7 @@ def kubeflow_serving(args: argparse.Namespace) -> int:
   cluster = _config_from_args(args, kubeflow_configs.KubeflowConfig)
   try:
     package = serving.render(config, cluster)
-  except serving.OptionError as e:
+  except OptionError as e:
     print(f'error: {e}', file=sys.stderr)
     return EXIT_BAD_OPTION
   print(f'TF Serving manifests: {package} (model base path {config.serving_dir})')

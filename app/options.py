@@ -18,13 +18,12 @@ from mnist_tfx.lib import options
 from mnist_tfx.lib.errors import OptionError
 from mnist_tfx.pipeline import configs
 
-# Kubernetes names (apimachinery's validation): a namespace is a DNS-1123 label, a
-# service account name a DNS-1123 subdomain. Empty: the backend's own.
+# Kubernetes names (lib/options.py). Empty: the backend's own.
 _NAMESPACE = options.matching(
-    r'([a-z0-9]([-a-z0-9]*[a-z0-9])?)?', 'must be a Kubernetes namespace: lowercase letters, '
+    f'({options.DNS_1123_LABEL})?', 'must be a Kubernetes namespace: lowercase letters, '
     'digits and -, starting and ending with a letter or digit, at most 63', longest=63)
 _SERVICE_ACCOUNT = options.matching(
-    r'([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?',
+    f'({options.DNS_1123_SUBDOMAIN})?',
     'must be a Kubernetes service account name: lowercase letters, digits, - and ., at most '
     '253', longest=253)
 _EXPERIMENT = options.matching(r'.*\S.*', 'must name an experiment')

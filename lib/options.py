@@ -58,6 +58,14 @@ def ending(suffix: str, why: str) -> Allowed:
                  lambda v: isinstance(v, str) and len(v) > len(suffix) and v.endswith(suffix))
 
 
+# Kubernetes names (apimachinery's validation): a namespace or most object names are a
+# DNS-1123 label, a service account name a DNS-1123 subdomain, a Service name a DNS-1035
+# label (a letter first).
+DNS_1123_LABEL = r'[a-z0-9]([-a-z0-9]*[a-z0-9])?'
+DNS_1123_SUBDOMAIN = rf'{DNS_1123_LABEL}(\.{DNS_1123_LABEL})*'
+DNS_1035_LABEL = r'[a-z]([-a-z0-9]*[a-z0-9])?'
+
+
 def flag(name: str) -> str:
   """A configuration field's flag: epochs -> --epochs."""
   return '--' + name.replace('_', '-')
