@@ -47,7 +47,7 @@ def check_inputs(config: configs.PipelineConfig) -> int:
   count = 0
   for split, parts in spans.sources(config.data_root, config.span_window,
                                     config.eval_root).items():
-    limit = 0 if split == 'eval' else config.train_limit
+    limit = spans.record_limit(split, config.train_limit)
     for _, (images, labels) in parts:
       for _, chunk_labels in idx.read_pairs(images, labels, limit):
         count += len(chunk_labels)

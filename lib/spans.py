@@ -26,6 +26,8 @@ from mnist_tfx.lib.errors import UsageError
 _SPAN_NAME = re.compile(r'span-([1-9][0-9]*)')
 _INCOMING_PREFIX = '.incoming-'
 COMPLETE_MARKER = 'SPAN_COMPLETE'  # Written last into a span on an object store.
+# The split of a trained span's own t10k-* pair: test_span_<number> (components/span_test.py).
+_SPAN_TEST_PREFIX = 'test_span_'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,17 +81,45 @@ def sources(data_root: str, span_window: int = 1,
 
   `train` from the newest span_window spans, `eval` from the fixed test set, and
   `previous` (for drift) from the window one span earlier: the data the previous
-  run trained on.
+  run trained on. Each span of the window with a t10k-* pair of its own (not the
+  fixed set's) adds `test_span_<number>`: its own test digits, for SpanTest.
   """
   if span_window < 1:
     raise UsageError(f'span_window must be at least 1, not {span_window}')
   spans = list_spans(data_root)
-  found = {'train': [(span.number, span.train_pair()) for span in spans[-span_window:]],
-           'eval': [_eval_source(spans, eval_root)]}
+  window = spans[-span_window:]
+  fixed = _eval_source(spans, eval_root)
+  found = {'train': [(span.number, span.train_pair()) for span in window],
+           'eval': [fixed]}
   previous = spans[-span_window - 1:-1]
   if previous:
     found['previous'] = [(span.number, span.train_pair()) for span in previous]
+  for span in window:
+    pair = span.test_pair()
+    if pair is not None and not _same(pair, fixed[1]):
+      found[span_test_split(span.number)] = [(span.number, pair)]
   return found
+
+
+def span_test_split(number: int) -> str:
+  """The split of span `number`'s own test digits."""
+  return f'{_SPAN_TEST_PREFIX}{number}'
+
+
+def span_test_number(split: str) -> Optional[int]:
+  """The span whose own test digits the split holds; None for any other split."""
+  match = re.fullmatch(re.escape(_SPAN_TEST_PREFIX) + r'([1-9][0-9]*)', split)
+  return int(match.group(1)) if match else None
+
+
+def record_limit(split: str, train_limit: int) -> int:
+  """How many records of each pair of the split to read (0: all). `train_limit` cuts the
+  training data (train, and previous to compare with it), never test digits."""
+  return 0 if split == 'eval' or span_test_number(split) is not None else train_limit
+
+
+def _same(pair: Tuple[str, str], other: Tuple[str, str]) -> bool:
+  return [os.path.normpath(p) for p in pair] == [os.path.normpath(p) for p in other]
 
 
 def _eval_source(spans: List[Span], eval_root: str):

@@ -29,7 +29,8 @@ def IdxExampleGen(  # pylint: disable=invalid-name
     train_limit: Parameter[int] = 0,
     input_fingerprint: Parameter[str] = '',
 ):
-  """Writes `train` from the newest spans, `eval` from the fixed test set, `previous` for drift.
+  """Writes `train` from the newest spans, `eval` from the fixed test set, `previous` for drift,
+  and `test_span_<N>` from each trained span's own test digits, if it has some.
 
   Args:
     examples: the output: Split-<name>/data_tfrecord-*.gz. Its `span` is the
@@ -39,7 +40,8 @@ def IdxExampleGen(  # pylint: disable=invalid-name
     span_window: train on the newest this many spans.
     eval_root: a folder whose t10k-* pair is the fixed evaluation set; '' for
       the oldest span's t10k-* pair (the canonical 10,000 test digits of data/mnist).
-    train_limit: if > 0, only the first that many training examples of each span.
+    train_limit: if > 0, only the first that many training examples of each span (train
+      and previous; the test digits are read whole).
     input_fingerprint: names, sizes and times of the input files, so that the
       cache (keyed on parameters) sees a change of data; see pipeline/fingerprint.py.
   """
@@ -48,7 +50,7 @@ def IdxExampleGen(  # pylint: disable=invalid-name
 
   counts, read = {}, {}
   for split, parts in sources.items():
-    limit = 0 if split == 'eval' else train_limit
+    limit = spans_lib.record_limit(split, train_limit)
     chunks = itertools.chain.from_iterable(
         idx.read_pairs(images, labels, limit) for _, (images, labels) in parts)
     counts[split] = records.write_tfrecords(

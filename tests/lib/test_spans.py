@@ -103,3 +103,50 @@ def test_on_an_object_store_a_span_is_listed_once_its_marker_is_written(tmp_path
   assert [s.number for s in spans.list_spans(remote)] == [1, 2]
   _, labels = idx.read_arrays(*spans.list_spans(remote)[1].train_pair())
   assert len(labels) == 100
+
+
+def _files(found, split):
+  """{split: [(span, (images file name, labels file name))]} of sources(), names only."""
+  return [(number, tuple(os.path.basename(os.path.dirname(p)) + '/' + os.path.basename(p)
+                         for p in pair)) for number, pair in found[split]]
+
+
+def test_a_trained_span_with_its_own_test_digits_adds_its_split(tmp_path, mnist_arrays):
+  root = _batch(tmp_path / 'data', mnist_arrays, 0, 100, with_test=True)
+  _batch(tmp_path / 'data' / 'span-2', mnist_arrays, 100, 100, with_test=True)
+  _batch(tmp_path / 'data' / 'span-3', mnist_arrays, 200, 100)
+  _batch(tmp_path / 'data' / 'span-4', mnist_arrays, 300, 100, with_test=True)
+  # Window 1: span 4 is trained on, and its own t10k-* pair is its split.
+  found = spans.sources(root)
+  assert list(found) == ['train', 'eval', 'previous', 'test_span_4']
+  assert _files(found, 'test_span_4') == [
+      (4, ('span-4/t10k-images-idx3-ubyte.gz', 'span-4/t10k-labels-idx1-ubyte.gz'))]
+  assert _files(found, 'eval') == [
+      (1, ('data/t10k-images-idx3-ubyte.gz', 'data/t10k-labels-idx1-ubyte.gz'))]
+  # Window 3: spans 2, 3 and 4; span 3 has none of its own, one split per span that has.
+  found = spans.sources(root, span_window=3)
+  assert [s for s in found if spans.span_test_number(s) is not None] == [
+      'test_span_2', 'test_span_4']
+  assert [n for n, _ in found['test_span_2']] == [2]
+  # Only spans in the window: span 2's test digits are not read when it is not trained on.
+  assert 'test_span_2' not in spans.sources(root, span_window=2)
+
+
+def test_the_fixed_sets_pair_is_never_a_span_test(tmp_path, mnist_arrays):
+  root = _batch(tmp_path / 'data', mnist_arrays, 0, 100, with_test=True)
+  # Span 1's t10k-* pair is the fixed set: trained on alone, it adds no split.
+  assert list(spans.sources(root)) == ['train', 'eval']
+  # Another folder as the fixed set: span 1's own pair becomes its span test ...
+  other = _batch(tmp_path / 'other', mnist_arrays, 0, 100, with_test=True)
+  assert list(spans.sources(root, eval_root=other)) == ['train', 'eval', 'test_span_1']
+  # ... unless the fixed set is that very pair, however its folder is spelt.
+  assert list(spans.sources(root, eval_root=root + '/')) == ['train', 'eval']
+
+
+def test_span_test_splits_are_read_whole_and_named_one_way():
+  assert spans.span_test_split(12) == 'test_span_12'
+  assert spans.span_test_number('test_span_12') == 12
+  for split in ('train', 'eval', 'previous', 'test_span_', 'test_span_02', 'test_span_2x'):
+    assert spans.span_test_number(split) is None
+  assert spans.record_limit('train', 300) == spans.record_limit('previous', 300) == 300
+  assert spans.record_limit('eval', 300) == spans.record_limit('test_span_3', 300) == 0
