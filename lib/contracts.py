@@ -18,11 +18,14 @@ class ComponentId:
   TRAINER = 'Trainer'
   SERVED_MODEL = 'ServedModel'
   EVALUATOR = 'Evaluator'
+  SPAN_TEST = 'SpanTest'
   PUSHER = 'Pusher'
   RUN_REPORT = 'RunReport'
 
+  # The order a local run runs them in (TFX sorts each layer of the graph by id): SpanTest
+  # and ServedModel both follow the Trainer, so it runs before the Evaluator.
   ORDER = (IDX_EXAMPLE_GEN, IMPORT_SCHEMA_GEN, STATISTICS_GEN, DATA_GATE, LABEL_CHECK, TRANSFORM,
-           TRAINER, SERVED_MODEL, EVALUATOR, PUSHER, RUN_REPORT)
+           TRAINER, SERVED_MODEL, SPAN_TEST, EVALUATOR, PUSHER, RUN_REPORT)
 
 
 class Output:
@@ -31,6 +34,7 @@ class Output:
   BASELINE = 'baseline'  # ServedModel.
   REPORT = 'report'  # RunReport.
   CHECK = 'check'  # LabelCheck.
+  SPAN_TESTS = 'span_tests'  # SpanTest.
 
 
 class Property:
@@ -53,6 +57,9 @@ class Property:
   PAGE_PATH = 'page_path'  # RunReport's report: the page's full path.
   # LabelCheck's check: JSON, the served model's agreement with the training labels.
   LABEL_CHECK = 'label_check'
+  # SpanTest's span_tests: JSON, per trained span with test digits of its own, the
+  # candidate's accuracy on them ([] when none has).
+  SPAN_TESTS = 'span_tests'
   # The Pusher's pushed model: JSON, the canary's verdict on the staged version
   # (components/atomic_pusher/canary.py); absent when nothing was staged.
   CANARY = 'canary'
@@ -64,6 +71,7 @@ class File:
   ANOMALIES = 'SchemaDiff.pb'  # DataGate's anomalies, per split, as ExampleValidator names it.
   REPORT_PAGE = 'index.html'  # RunReport's report.
   LABEL_CHECK = 'label_check.json'  # LabelCheck's check, drawn by RunReport.
+  SPAN_TESTS = 'span_tests.json'  # SpanTest's span_tests.
   # Inside the Trainer's SavedModel, where TF Serving ignores them (assets.extra), pushed
   # with it: TF Serving's warm-up requests (the name TF Serving reads), and test digits
   # with the Trainer's model's answers to them, which the Pusher's canary checks.

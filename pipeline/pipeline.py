@@ -23,6 +23,7 @@ from mnist_tfx.components.idx_example_gen.component import IdxExampleGen
 from mnist_tfx.components.label_check import LabelCheck
 from mnist_tfx.components.run_report.component import RunReport
 from mnist_tfx.components.served_model import ServedModel
+from mnist_tfx.components.span_test import SpanTest
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.lib.contracts import Output
 from mnist_tfx.pipeline import configs
@@ -121,6 +122,12 @@ def create_pipeline(
                                    config.digit_accuracy_floor,
                                    config.max_regression)).with_id(ComponentId.EVALUATOR)
 
+  # The candidate on each trained span's own test digits, beside the fixed set: shows
+  # whether new data looks like the old. Not a gate: only the fixed set compares models.
+  span_test = SpanTest(
+      examples=example_gen.outputs[Output.EXAMPLES],
+      model=trainer.outputs['model']).with_id(ComponentId.SPAN_TEST)
+
   # Stages a blessed model, checks it in a fresh process (the canary), and publishes it
   # into the serving directory as a new version.
   pusher = AtomicPusher(
@@ -141,6 +148,7 @@ def create_pipeline(
       statistics=statistics_gen.outputs['statistics'],
       anomalies=data_gate.outputs['anomalies'],
       label_check=label_check.outputs[Output.CHECK],
+      span_tests=span_test.outputs[Output.SPAN_TESTS],
       baseline=served_model.outputs[Output.BASELINE],
       evaluation=evaluator.outputs['evaluation'],
       blessing=evaluator.outputs['blessing'],
@@ -153,7 +161,7 @@ def create_pipeline(
       pipeline_name=configs.PIPELINE_NAME,
       pipeline_root=config.pipeline_root,
       components=[example_gen, statistics_gen, schema_gen, data_gate, label_check, transform,
-                  trainer, served_model, evaluator, pusher, run_report],
+                  trainer, served_model, evaluator, span_test, pusher, run_report],
       enable_cache=enable_cache,
       metadata_connection_config=metadata_connection_config,
       beam_pipeline_args=config.beam_pipeline_args)
