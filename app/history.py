@@ -2,7 +2,9 @@
 
 `runs` is one line per run: when, which spans it trained on, how often the served
 model agreed with their labels (LabelCheck; `wrong` when that stopped the run),
-accuracy (overall and the worst digit), blessed or not, the version pushed.
+accuracy (overall and the worst digit), the accuracy on the trained spans' own test
+digits (SpanTest; all of them together when several spans carry some; `-` when none
+does), blessed or not, the version pushed.
 `lineage` follows a pushed version back to the spans and files (with SHA-256) it
 was trained on.
 Both format what pipeline/run_reader.py reads.
@@ -22,8 +24,8 @@ def runs(config: configs.PipelineConfig) -> str:
   records = run_reader.all_runs(config.metadata_path)
   if records is None:
     return f'No runs yet: {config.metadata_path} does not exist.\n'
-  lines = [f'{"started (UTC)":<20}{"spans":<9}{"labels":>8}{"accuracy":>9}{"worst digit":>15}  '
-           f'{"blessed":<9}pushed']
+  lines = [f'{"started (UTC)":<20}{"spans":<9}{"labels":>8}{"accuracy":>9}{"span test":>10}'
+           f'{"worst digit":>15}  {"blessed":<9}pushed']
   for record in records:
     worst = (min(record.digit_accuracy.items(), key=lambda item: item[1])
              if record.digit_accuracy else None)
@@ -33,7 +35,7 @@ def runs(config: configs.PipelineConfig) -> str:
       blessed = 'yes' if record.blessed else 'no'
     lines.append(
         f'{_time(record.started):<20}{",".join(map(str, record.train_spans)) or "-":<9}'
-        f'{_labels(record):>8}{_number(record.overall_accuracy):>9}'
+        f'{_labels(record):>8}{_number(record.overall_accuracy):>9}{_span_test(record):>10}'
         f'{(f"{worst[0]}: {worst[1]:.4f}" if worst else "-"):>15}  '
         f'{blessed:<9}{_pushed(record)}')
   return '\n'.join(lines) + '\n'
@@ -58,11 +60,12 @@ def lineage(config: configs.PipelineConfig, version: str) -> str:
       f'(Transform execution {found.transform_execution})',
       f'  examples:        {found.examples_uri} (span {found.newest_span} newest)',
   ]
+  width = max(9, *(len(split) + 1 for split in found.spans))
   for split, parts in found.spans.items():
     for part in parts:
       label = f'span {part["span"]}' if part['span'] is not None else 'fixed set'
       for path, digest in part['files'].items():
-        lines.append(f'    {split:<9}{label:<10}{path}  sha256 {digest}')
+        lines.append(f'    {split:<{width}}{label:<10}{path}  sha256 {digest}')
   return '\n'.join(lines) + '\n'
 
 
@@ -71,6 +74,15 @@ def _labels(record: run_record.RunRecord) -> str:
   if record.labels_stopped:
     return 'wrong'
   return _number(record.label_check.get('agreement'))
+
+
+def _span_test(record: run_record.RunRecord) -> str:
+  """The candidate's accuracy on the trained spans' own test digits, all spans together."""
+  digits = sum(found['digits'] for found in record.span_tests or [])
+  if not digits:
+    return '-'
+  return _number(sum(found['accuracy'] * found['digits']
+                     for found in record.span_tests if found['digits']) / digits)
 
 
 def _pushed(record: run_record.RunRecord) -> str:

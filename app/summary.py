@@ -1,6 +1,6 @@
 """The end-of-run summary: what pipeline/run_reader.py read back, as the terminal shows it."""
 
-from typing import Optional
+from typing import List, Optional
 
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.pipeline import configs
@@ -39,6 +39,7 @@ def outcome(record: RunRecord, config: configs.PipelineConfig) -> str:
         if record.baseline_accuracy is not None else ''))
     lines.append('per digit:     ' + '  '.join(
         f'{digit}: {value:.4f}' for digit, value in sorted(record.digit_accuracy.items())))
+  lines += _span_tests(record)
   labels = record.label_check
   if labels.get('skipped'):
     lines.append(f'labels:        not checked: {labels["skipped"]}')
@@ -65,3 +66,20 @@ def outcome(record: RunRecord, config: configs.PipelineConfig) -> str:
   elif record.pushed_to and record.state(ComponentId.PUSHER) == 'cached':
     lines.append('               (by an earlier run: nothing changed, nothing new pushed)')
   return '\n'.join(lines) + '\n'
+
+
+def _span_tests(record: RunRecord) -> List[str]:
+  """SpanTest's figures beside the fixed set's, one line per span; none if it did not run."""
+  if record.span_tests is None:
+    return []
+  if not record.span_tests:
+    return ['span tests:    none: the trained spans carry no test digits of their own']
+  fixed = (f' (fixed set {record.overall_accuracy:.4f})'
+           if record.overall_accuracy is not None else '')
+  lines = []
+  for found in record.span_tests:
+    figure = (f'{found["accuracy"]:.4f} on its own {found["digits"]} test digits{fixed}'
+              if found['accuracy'] is not None else 'its own t10k-* pair holds no digits')
+    lines.append(f'{"" if lines else "span tests:":<15}span {found["span"]}: {figure}; '
+                 'not a gate')
+  return lines

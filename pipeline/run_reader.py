@@ -114,6 +114,9 @@ def _read(store, run: metadata_store_pb2.Context) -> RunRecord:
       elif Output.CHECK in outputs:
         record.label_check = json.loads(
             outputs[Output.CHECK].custom_properties[Property.LABEL_CHECK].string_value)
+    if node == ComponentId.SPAN_TEST and Output.SPAN_TESTS in outputs:
+      record.span_tests = json.loads(
+          outputs[Output.SPAN_TESTS].custom_properties[Property.SPAN_TESTS].string_value)
     if node == ComponentId.SERVED_MODEL and Output.BASELINE in outputs:
       problem = outputs[Output.BASELINE].custom_properties.get(Property.SERVED_PROBLEM)
       record.served_problem = problem.string_value if problem is not None else None

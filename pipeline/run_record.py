@@ -26,6 +26,9 @@ class RunRecord:
   # training labels; {} when it did not complete (or the pipeline has none).
   label_check: Dict = dataclasses.field(default_factory=dict)
   labels_stopped: bool = False  # LabelCheck stopped the run: the labels looked wrong.
+  # SpanTest's record (components/span_test.py): per trained span with test digits of its
+  # own, the candidate's accuracy on them; [] when none has, None when it did not complete.
+  span_tests: Optional[List[Dict]] = None
   overall_accuracy: Optional[float] = None
   digit_accuracy: Dict[int, float] = dataclasses.field(default_factory=dict)
   baseline_accuracy: Optional[float] = None
