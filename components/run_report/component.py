@@ -48,6 +48,7 @@ def RunReport(  # pylint: disable=invalid-name
     max_regression: Parameter[float],
     pushed_model: InputArtifact[PushedModel] = None,
     label_check: InputArtifact[File] = None,
+    span_tests: InputArtifact[File] = None,
 ):
   """Writes <report>/index.html: curves, per-digit accuracy, confusion, mistakes, data, verdict.
 
@@ -68,6 +69,7 @@ def RunReport(  # pylint: disable=invalid-name
     pushed_model: the Pusher's, for where the model went; optional, so that a
       report is written whatever happened to it.
     label_check: LabelCheck's, the served model's agreement with the training labels.
+    span_tests: SpanTest's, the candidate's accuracy on each trained span's own test digits.
   """
   pushed = pushed_model is not None and pushed_model.get_int_custom_property(_PROPERTY.PUSHED) == 1
   # The Pusher's canary verdict (components/atomic_pusher/canary.py), JSON; '' if none ran.
@@ -93,7 +95,8 @@ def RunReport(  # pylint: disable=invalid-name
                     splits=facts.statistics(statistics),
                     anomalies=facts.anomalies(anomalies),
                     predictions=facts.predictions(examples.uri, model.uri),
-                    labels=facts.label_check(label_check))
+                    labels=facts.label_check(label_check),
+                    span_tests=facts.span_tests(span_tests))
   path = os.path.join(report.uri, contracts.File.REPORT_PAGE)
   with fileio.open(path, 'w') as f:
     f.write(html)

@@ -10,7 +10,7 @@ misclassified digits count what the Evaluator's accuracy counts.
 import dataclasses
 import json
 import os
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import numpy as np
 import tensorflow as tf
@@ -102,6 +102,14 @@ def label_check(check_artifact) -> dict:
     return {}
   return json.loads(check_artifact.get_string_custom_property(contracts.Property.LABEL_CHECK)
                     or '{}')
+
+
+def span_tests(span_tests_artifact) -> Optional[List[dict]]:
+  """SpanTest's record (components/span_test.py), or None from a pipeline without it."""
+  if span_tests_artifact is None:
+    return None
+  return json.loads(span_tests_artifact.get_string_custom_property(
+      contracts.Property.SPAN_TESTS) or '[]')
 
 
 def predictions(examples_uri: str, model_uri: str) -> Predictions:

@@ -60,7 +60,7 @@ class Decision:
 def build(decision: Decision, evaluation: metrics.Evaluation,
           history: Dict[str, List[float]], splits: Dict[str, facts_lib.SplitData],
           anomalies: Dict[str, List[str]], predictions: facts_lib.Predictions,
-          labels: Optional[dict] = None) -> str:
+          labels: Optional[dict] = None, span_tests: Optional[List[dict]] = None) -> str:
   """The whole page, top to bottom in the order a reader asks: verdict, training, test, data."""
   wrong = predictions.wrong()
   shown = wrong[:MAX_MISCLASSIFIED_SHOWN]
@@ -76,7 +76,7 @@ def build(decision: Decision, evaluation: metrics.Evaluation,
   ]
   parts += _decision(decision, evaluation)
   parts += _training(history)
-  parts += _test(decision, evaluation, predictions, wrong, shown)
+  parts += _test(decision, evaluation, predictions, wrong, shown, span_tests)
   parts += _data(splits, anomalies, labels or {})
   parts += ['</main>', '</body>', '</html>']
   return '\n'.join(parts) + '\n'
@@ -141,12 +141,14 @@ def _training(history: Dict[str, List[float]]) -> List[str]:
 
 
 def _test(decision: Decision, evaluation: metrics.Evaluation,
-          predictions: facts_lib.Predictions, wrong: np.ndarray, shown: np.ndarray) -> List[str]:
+          predictions: facts_lib.Predictions, wrong: np.ndarray, shown: np.ndarray,
+          span_tests: Optional[List[dict]]) -> List[str]:
   total = len(predictions.labels)
   accuracy = evaluation.accuracy
   parts = ['<section id="test">', '<h2>Test digits</h2>',
            f'<p>Accuracy on the {total:,} test digits (the Evaluator\'s): '
            f'<b>{_number(accuracy)}</b>; {len(wrong):,} misclassified.</p>',
+           *_span_tests(span_tests, accuracy),
            '<div class="grid">']
   if evaluation.digit_accuracy and accuracy is not None:
     parts.append(_figure('digit-accuracy', figures.digit_accuracy(
@@ -169,6 +171,33 @@ def _test(decision: Decision, evaluation: metrics.Evaluation,
   return parts + ['</section>']
 
 
+def _span_tests(span_tests: Optional[List[dict]], accuracy: Optional[float]) -> List[str]:
+  """SpanTest: the candidate on each trained span's own test digits, beside the fixed set's."""
+  if span_tests is None:
+    return []
+  if not span_tests:
+    return ['<p id="span-tests">The spans trained on carry no test digits of their own.</p>']
+  rows = []
+  for found in span_tests:
+    per_digit = found['per_digit']
+    confusions = ', '.join(f'{true} read as {predicted}: {count}'
+                           for true, predicted, count in found['confusions']) or 'none'
+    rows.append(
+        f'<tr data-span="{found["span"]}" data-accuracy="{found["accuracy"]!r}">'
+        f'<td>span {found["span"]}</td><td>{found["digits"]:,}</td>'
+        f'<td>{_number(found["accuracy"])}</td><td>{_number(accuracy)}</td>' +
+        ''.join(f'<td>{_number(per_digit.get(str(d)))}</td>' for d in range(10)) +
+        f'<td>{_e(confusions)}</td></tr>')
+  return ['<p id="span-tests">Each trained span\'s own test digits, read by the same model. '
+          'Not a gate: only the fixed set above compares models, run after run. A span\'s own '
+          'digits come from the same source as its training labels and vary in size and '
+          'difficulty; far from the fixed set\'s accuracy, they say the new data differs.</p>',
+          '<div class="scroll"><table><tr><th>span</th><th>test digits</th><th>accuracy</th>'
+          '<th>fixed set</th>' + ''.join(f'<th>{d}</th>' for d in range(10)) +
+          '<th>most frequent mistakes (true read as predicted)</th></tr>',
+          *rows, '</table></div>']
+
+
 def _data(splits: Dict[str, facts_lib.SplitData], anomalies: Dict[str, List[str]],
           labels: dict) -> List[str]:
   parts = ['<section id="data">', '<h2>Data</h2>', '<div class="scroll"><table>',
@@ -179,7 +208,8 @@ def _data(splits: Dict[str, facts_lib.SplitData], anomalies: Dict[str, List[str]
                  ''.join(f'<td>{int(n):,}</td>' for n in data.per_digit) + '</tr>')
   parts += ['</table></div>', '<p class="muted">Examples per split and per digit '
             '(train: the newest spans; eval: the fixed test set; previous: the spans '
-            'the last run trained on, for the drift check).</p>',
+            'the last run trained on, for the drift check; then each trained span\'s own test '
+            'digits, if it has some).</p>',
             '<div class="scroll"><table>',
             '<tr><th>split</th><th>pixel mean</th><th>std. dev.</th><th>min</th><th>max</th>'
             '<th>zeros</th></tr>']
