@@ -37,6 +37,7 @@ th:first-child, td:first-child { text-align: left; }
 .yes { color: #1a7f37; font-weight: bold; }
 .no { color: #d62728; font-weight: bold; }
 .muted { color: #666; }
+th.left, td.left { text-align: left; }
 """
 
 
@@ -187,14 +188,14 @@ def _span_tests(span_tests: Optional[List[dict]], accuracy: Optional[float]) -> 
         f'<td>span {found["span"]}</td><td>{found["digits"]:,}</td>'
         f'<td>{_number(found["accuracy"])}</td><td>{_number(accuracy)}</td>' +
         ''.join(f'<td>{_number(per_digit.get(str(d)))}</td>' for d in range(10)) +
-        f'<td>{_e(confusions)}</td></tr>')
+        f'<td class="left">{_e(confusions)}</td></tr>')
   return ['<p id="span-tests">Each trained span\'s own test digits, read by the same model. '
           'Not a gate: only the fixed set above compares models, run after run. A span\'s own '
           'digits come from the same source as its training labels and vary in size and '
           'difficulty; far from the fixed set\'s accuracy, they say the new data differs.</p>',
           '<div class="scroll"><table><tr><th>span</th><th>test digits</th><th>accuracy</th>'
           '<th>fixed set</th>' + ''.join(f'<th>{d}</th>' for d in range(10)) +
-          '<th>most frequent mistakes (true read as predicted)</th></tr>',
+          '<th class="left">most frequent mistakes (true read as predicted)</th></tr>',
           *rows, '</table></div>']
 
 
