@@ -95,3 +95,22 @@ def test_a_span_of_three_digits_drifts_and_says_by_how_much(tmp_path, mnist_arra
   assert 'Split-train' in error.value.path
   assert 'drifted' in message and 'label: The Linfty distance' in message
   assert 'above the threshold 0.05' in message
+
+
+def test_a_spans_own_test_digits_are_validated_but_not_compared_for_drift(tmp_path, mnist_arrays):
+  """A test_span_<N> split (lib/spans.py) is checked against the schema like any split; the
+  drift check still compares train with previous only, however different the span's test
+  digits are (three digits alone here)."""
+  from mnist_tfx.lib import spans  # pylint: disable=g-import-not-at-top
+  images, labels = mnist_arrays['train']
+  test_images, test_labels = mnist_arrays['eval']
+  three = np.isin(test_labels, [0, 1, 2])
+  split = spans.span_test_split(2)
+  training = {'train': [(images[:2500], labels[:2500])],
+              'previous': [(images[2500:], labels[2500:])]}
+  _validate(tmp_path / 'three', {**training, split: [(test_images[three], test_labels[three])]})
+  wrong = test_labels.astype(np.int64)
+  wrong[7] = 12  # Outside the label domain 0..9.
+  with pytest.raises(DataError) as error:
+    _validate(tmp_path / 'anomaly', {**training, split: [(test_images, wrong)]})
+  assert f'Split-{split}' in error.value.path and 'label:' in str(error.value)
