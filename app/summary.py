@@ -46,6 +46,8 @@ def outcome(record: RunRecord, config: configs.PipelineConfig) -> str:
     lines.append(f'labels:        {labels["agreement"]:.4f} agree with the served model (version '
                  f'{labels["version"]}, {labels["expected"]:.4f} on the test digits; '
                  f'the run stops below {labels["expected"] - labels["margin"]:.4f})')
+  if record.start:
+    lines.append('start:         ' + start(record))
   if record.served_problem:
     lines.append(f'served model:  DAMAGED, not trusted as the baseline ({record.served_problem}); '
                  'the absolute gate alone decided')
@@ -65,3 +67,13 @@ def outcome(record: RunRecord, config: configs.PipelineConfig) -> str:
   elif record.pushed_to and record.state(ComponentId.PUSHER) == 'cached':
     lines.append('               (by an earlier run: nothing changed, nothing new pushed)')
   return '\n'.join(lines) + '\n'
+
+
+def start(record: RunRecord) -> str:
+  """How training started, in words: warm from which version, or cold and why."""
+  epochs = record.start['epochs']
+  schedule = f'{epochs} epoch{"s" if epochs != 1 else ""} of the {record.start["recipe"]} recipe'
+  if record.start['warm']:
+    return (f'warm, from the weights of version {record.starting_version} (served when the data '
+            f'arrived): {schedule}')
+  return f'from random weights ({record.start["why_cold"]}): {schedule}'

@@ -95,6 +95,10 @@ class PipelineConfig:
       0.03, "how far the served model's agreement with the new training labels may fall below "
       'its own test accuracy; beyond it the run stops before training (the labels look wrong)',
       allowed=FRACTION)
+  cold_start: bool = field(
+      False, 'train from random weights with --recipe even when a model is served (default: '
+      'start from the weights of the model served when the data arrived, if it has the same '
+      'architecture, and train the shorter warm schedule; see trainer_module/training.py)')
   canary_max_latency_ms: float = field(
       100.0, "the canary's bound on the staged version's answer to one digit (median of 20 "
       'calls, each signature), in milliseconds; above it the version is not published',

@@ -26,6 +26,10 @@ class RunRecord:
   # training labels; {} when it did not complete (or the pipeline has none).
   label_check: Dict = dataclasses.field(default_factory=dict)
   labels_stopped: bool = False  # LabelCheck stopped the run: the labels looked wrong.
+  # StartingModel's: the version served when the data arrived ('' if none, None if the
+  # step did not complete); and the Trainer's start: `warm`, `why_cold`, `recipe`, `epochs`.
+  starting_version: Optional[str] = None
+  start: Dict = dataclasses.field(default_factory=dict)
   overall_accuracy: Optional[float] = None
   digit_accuracy: Dict[int, float] = dataclasses.field(default_factory=dict)
   baseline_accuracy: Optional[float] = None
