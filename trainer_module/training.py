@@ -44,7 +44,7 @@ DEFAULT = FAST.name
 # A retrain that starts from the served model's weights (trainer_module/warm_start.py):
 # fewer epochs at a lower peak, so that it adapts to the new span without undoing what
 # the served model learned. Chosen on a validation split (bench/warm_start.py).
-WARM = Recipe('warm', batch_size=128, epochs=2, peak_learning_rate=0.003,
+WARM = Recipe('warm', batch_size=128, epochs=1, peak_learning_rate=0.001,
               warmup_epochs=1 / 10)
 
 
