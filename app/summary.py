@@ -76,4 +76,7 @@ def start(record: RunRecord) -> str:
   if record.start['warm']:
     return (f'warm, from the weights of version {record.starting_version} (served when the data '
             f'arrived): {schedule}')
-  return f'from random weights ({record.start["why_cold"]}): {schedule}'
+  why = record.start['why_cold']
+  if record.starting_problem:  # The Trainer saw no copy; StartingModel knows why.
+    why = f'served version {record.starting_version} was damaged ({record.starting_problem})'
+  return f'from random weights ({why}): {schedule}'

@@ -116,8 +116,9 @@ def _read(store, run: metadata_store_pb2.Context) -> RunRecord:
         record.label_check = json.loads(
             outputs[Output.CHECK].custom_properties[Property.LABEL_CHECK].string_value)
     if node == ComponentId.STARTING_MODEL and Output.SERVED in outputs:
-      record.starting_version = (
-          outputs[Output.SERVED].custom_properties[Property.SERVED_VERSION].string_value)
+      served = outputs[Output.SERVED].custom_properties
+      record.starting_version = served[Property.SERVED_VERSION].string_value
+      record.starting_problem = served[Property.SERVED_PROBLEM].string_value
     if node == ComponentId.TRAINER and standard_component_specs.MODEL_RUN_KEY in outputs:
       record.start = _start(outputs[standard_component_specs.MODEL_RUN_KEY].uri)
     if node == ComponentId.SERVED_MODEL and Output.BASELINE in outputs:

@@ -27,8 +27,10 @@ class RunRecord:
   label_check: Dict = dataclasses.field(default_factory=dict)
   labels_stopped: bool = False  # LabelCheck stopped the run: the labels looked wrong.
   # StartingModel's: the version served when the data arrived ('' if none, None if the
-  # step did not complete); and the Trainer's start: `warm`, `why_cold`, `recipe`, `epochs`.
+  # step did not complete) and why it was not used ('' if it was); and the Trainer's start:
+  # `warm`, `why_cold`, `recipe`, `epochs`.
   starting_version: Optional[str] = None
+  starting_problem: str = ''
   start: Dict = dataclasses.field(default_factory=dict)
   overall_accuracy: Optional[float] = None
   digit_accuracy: Dict[int, float] = dataclasses.field(default_factory=dict)

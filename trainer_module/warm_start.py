@@ -44,7 +44,7 @@ def take_served_weights(model: tf.keras.Model, served_dir: str) -> Optional[str]
   was served.
   """
   if not served_dir or not tf.io.gfile.exists(os.path.join(served_dir, 'saved_model.pb')):
-    return 'no model was served when the data arrived'
+    return 'no model was served when the data arrived'  # Or a damaged one: not copied.
   path = os.path.join(served_dir, contracts.File.ARCHITECTURE)
   if not tf.io.gfile.exists(path):
     return (f'the served model has no {contracts.File.ARCHITECTURE} (exported before warm '
