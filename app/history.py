@@ -1,7 +1,8 @@
 """mnist-pipeline history: past runs, and the lineage of a pushed version, as text.
 
 `runs` is one line per run: when, which spans it trained on, how often the served
-model agreed with their labels (LabelCheck; `wrong` when that stopped the run),
+model agreed with their labels (LabelCheck; `wrong` when that stopped the run), whether
+training started from the served model's weights (`warm`) or from random ones (`cold`),
 accuracy (overall and the worst digit), the accuracy on the trained spans' own test
 digits (SpanTest; all of them together when several spans carry some; `-` when none
 does), blessed or not, the version pushed.
@@ -24,8 +25,8 @@ def runs(config: configs.PipelineConfig) -> str:
   records = run_reader.all_runs(config.metadata_path)
   if records is None:
     return f'No runs yet: {config.metadata_path} does not exist.\n'
-  lines = [f'{"started (UTC)":<20}{"spans":<9}{"labels":>8}{"accuracy":>9}{"span test":>10}'
-           f'{"worst digit":>15}  {"blessed":<9}pushed']
+  lines = [f'{"started (UTC)":<20}{"spans":<9}{"labels":>8}{"start":>6}{"accuracy":>9}'
+           f'{"span test":>10}{"worst digit":>15}  {"blessed":<9}pushed']
   for record in records:
     worst = (min(record.digit_accuracy.items(), key=lambda item: item[1])
              if record.digit_accuracy else None)
@@ -35,7 +36,8 @@ def runs(config: configs.PipelineConfig) -> str:
       blessed = 'yes' if record.blessed else 'no'
     lines.append(
         f'{_time(record.started):<20}{",".join(map(str, record.train_spans)) or "-":<9}'
-        f'{_labels(record):>8}{_number(record.overall_accuracy):>9}{_span_test(record):>10}'
+        f'{_labels(record):>8}{_start(record):>6}{_number(record.overall_accuracy):>9}'
+        f'{_span_test(record):>10}'
         f'{(f"{worst[0]}: {worst[1]:.4f}" if worst else "-"):>15}  '
         f'{blessed:<9}{_pushed(record)}')
   return '\n'.join(lines) + '\n'
@@ -67,6 +69,12 @@ def lineage(config: configs.PipelineConfig, version: str) -> str:
       for path, digest in part['files'].items():
         lines.append(f'    {split:<{width}}{label:<10}{path}  sha256 {digest}')
   return '\n'.join(lines) + '\n'
+
+
+def _start(record: run_record.RunRecord) -> str:
+  if not record.start:
+    return '-'
+  return 'warm' if record.start['warm'] else 'cold'
 
 
 def _labels(record: run_record.RunRecord) -> str:

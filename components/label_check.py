@@ -8,7 +8,8 @@ Clean digits agree about as often as test digits; a share of wrong labels lowers
 agreement by about that share. Below the test accuracy less `margin`, the run stops
 before Transform and the Trainer, naming the labels the model disagrees with most.
 
-With no model served, or a damaged one, there is nothing to compare with: the check says
+The served model is StartingModel's copy: the model served when the data arrived. With
+no model served then, or a damaged one, there is nothing to compare with: the check says
 so and the run goes on. A failed check is not cached: the next run on the same data
 checks again.
 """
@@ -27,11 +28,12 @@ from tfx.dsl.component.experimental.annotations import Parameter
 from tfx.dsl.component.experimental.decorators import component
 from tfx.types.experimental.simple_artifacts import File
 from tfx.types.standard_artifacts import Examples
+from tfx.types.standard_artifacts import Model
 from tfx.types import artifact_utils
+from tfx.utils import path_utils
 
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib import features
-from mnist_tfx.lib import serving_dir as serving_dir_lib
 from mnist_tfx.lib.errors import DataError
 
 _BATCH = 1024
@@ -43,8 +45,8 @@ _PAIRS_KEPT = 10
 @component
 def LabelCheck(  # pylint: disable=invalid-name
     examples: InputArtifact[Examples],
+    served: InputArtifact[Model],
     check: OutputArtifact[File],
-    serving_dir: Parameter[str],
     margin: Parameter[float],
 ):
   """Writes <check>/label_check.json; raises DataError when the labels disagree too much.
@@ -55,23 +57,22 @@ def LabelCheck(  # pylint: disable=invalid-name
     check: the output: label_check.json (agreement overall and per digit, the served
       model's test accuracy, the most frequent disagreements) and the custom property
       `label_check` (the same, JSON). Not written when the check stops the run.
-    serving_dir: the TF Serving model base path the Pusher writes to.
+    served: StartingModel's copy of the model served when the data arrived (empty when
+      none was, or it was damaged), with its `served_version` and `served_problem`.
     margin: how far below the served model's test accuracy the agreement may fall.
 
-  The cache keys on the examples and these parameters, not on the served version: the
-  data is checked once, against the model served when it arrived. Keyed on the served
-  version, a run's own push would make the next run with nothing changed check again
-  (against a model trained on these very digits) and not be all-cached.
+  Like StartingModel, the cache keys on the examples, not on what is served now: the data
+  is checked once, against the model served when it arrived.
   """
-  version = serving_dir_lib.latest_version(serving_dir)
-  problem = serving_dir_lib.problem(serving_dir, version) if version is not None else None
+  version = served.get_string_custom_property(contracts.Property.SERVED_VERSION) or None
+  problem = served.get_string_custom_property(contracts.Property.SERVED_PROBLEM) or None
   if version is None or problem is not None:
     why = (f'served version {version} is damaged ({problem})' if problem
            else 'no model served yet')
     _write(check, {'version': version or '', 'skipped': why})
     logging.info('LabelCheck: %s: the labels were not checked.', why)
     return
-  model = tf.saved_model.load(os.path.join(serving_dir, version))
+  model = tf.saved_model.load(path_utils.serving_model_path(served.uri))
   predict = model.signatures[contracts.Signature.SERVING_DEFAULT]
   train_labels, train_digits = _read_and_predict(examples, 'train', predict)
   test_labels, test_digits = _read_and_predict(examples, 'eval', predict)

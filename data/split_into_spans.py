@@ -12,7 +12,7 @@ import gzip
 import os
 import struct
 
-from components.idx_example_gen import idx
+from mnist_tfx.lib import idx
 
 MNIST = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'mnist')
 BATCH = 20000

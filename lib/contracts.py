@@ -13,6 +13,7 @@ class ComponentId:
   IMPORT_SCHEMA_GEN = 'ImportSchemaGen'
   STATISTICS_GEN = 'StatisticsGen'
   DATA_GATE = 'DataGate'
+  STARTING_MODEL = 'StartingModel'
   LABEL_CHECK = 'LabelCheck'
   TRANSFORM = 'Transform'
   TRAINER = 'Trainer'
@@ -24,14 +25,16 @@ class ComponentId:
 
   # The order a local run runs them in (TFX sorts each layer of the graph by id): SpanTest
   # and ServedModel both follow the Trainer, so it runs before the Evaluator.
-  ORDER = (IDX_EXAMPLE_GEN, IMPORT_SCHEMA_GEN, STATISTICS_GEN, DATA_GATE, LABEL_CHECK, TRANSFORM,
-           TRAINER, SERVED_MODEL, SPAN_TEST, EVALUATOR, PUSHER, RUN_REPORT)
+  ORDER = (IDX_EXAMPLE_GEN, IMPORT_SCHEMA_GEN, STATISTICS_GEN, DATA_GATE, STARTING_MODEL,
+           LABEL_CHECK, TRANSFORM, TRAINER, SERVED_MODEL, SPAN_TEST, EVALUATOR, PUSHER,
+           RUN_REPORT)
 
 
 class Output:
   """Output keys of our components that others read (TFX's own are in standard_component_specs)."""
   EXAMPLES = 'examples'  # IdxExampleGen.
   BASELINE = 'baseline'  # ServedModel.
+  SERVED = 'served'  # StartingModel: the model served when the training data arrived.
   REPORT = 'report'  # RunReport.
   CHECK = 'check'  # LabelCheck.
   SPAN_TESTS = 'span_tests'  # SpanTest.
@@ -42,8 +45,8 @@ class Property:
   # IdxExampleGen's examples: JSON, per split, the spans and files read (with SHA-256).
   SPANS = 'spans'
   EXAMPLE_COUNTS = 'example_counts'  # JSON: examples per split.
-  # ServedModel's baseline: the version served ('' if none), and why it was not
-  # trusted ('' if it was).
+  # ServedModel's baseline and StartingModel's served: the version served ('' if none),
+  # and why it was not trusted ('' if it was).
   SERVED_VERSION = 'served_version'
   SERVED_PROBLEM = 'served_problem'
   # The Evaluator's blessing (1 or 0), and DataGate's anomalies (per split, 1 if clean):
@@ -68,6 +71,8 @@ class Property:
 class File:
   """Files that cross from one component to another inside artifacts."""
   HISTORY = 'history.json'  # Trainer's model_run: per-epoch figures, drawn by RunReport.
+  # Trainer's model_run: how training started (warm from the served model, or cold and why).
+  START = 'start.json'
   ANOMALIES = 'SchemaDiff.pb'  # DataGate's anomalies, per split, as ExampleValidator names it.
   REPORT_PAGE = 'index.html'  # RunReport's report.
   LABEL_CHECK = 'label_check.json'  # LabelCheck's check, drawn by RunReport.
@@ -77,6 +82,9 @@ class File:
   # with the Trainer's model's answers to them, which the Pusher's canary checks.
   WARMUP_REQUESTS = 'assets.extra/tf_serving_warmup_requests'
   EXPECTED_ANSWERS = 'assets.extra/expected_answers.json'
+  # The Keras model's layers and their settings, which a warm start from this version
+  # compares with its own before taking its weights (trainer_module/warm_start.py).
+  ARCHITECTURE = 'assets.extra/architecture.json'
 
 
 class Signature:

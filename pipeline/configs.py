@@ -65,7 +65,8 @@ class PipelineConfig:
       'third of an epoch, then falling linearly to 0) or course (the course\'s: 10 epochs of '
       'batch 64, the rate from 0.01 times 0.666 per epoch); see trainer_module/training.py',
       choices=tuple(training.RECIPES))
-  epochs: int = field(0, "training epochs (0: the recipe's own, 5 fast or 10 course)",
+  epochs: int = field(0, "training epochs (0: the recipe's own, 5 fast or 10 course, "
+                      f"{training.WARM.epochs} for a warm start)",
                       allowed=options.whole(0, note="0: the recipe's own"))
   precision: str = field(
       'float32', 'Keras precision policy: float32, mixed_float16 (GPUs of compute capability '
@@ -95,6 +96,10 @@ class PipelineConfig:
       0.03, "how far the served model's agreement with the new training labels may fall below "
       'its own test accuracy; beyond it the run stops before training (the labels look wrong)',
       allowed=FRACTION)
+  cold_start: bool = field(
+      False, 'train from random weights with --recipe even when a model is served (default: '
+      'start from the weights of the model served when the data arrived, if it has the same '
+      'architecture, and train the shorter warm schedule; see trainer_module/training.py)')
   canary_max_latency_ms: float = field(
       100.0, "the canary's bound on the staged version's answer to one digit (median of 20 "
       'calls, each signature), in milliseconds; above it the version is not published',

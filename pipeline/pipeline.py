@@ -24,6 +24,7 @@ from mnist_tfx.components.label_check import LabelCheck
 from mnist_tfx.components.run_report.component import RunReport
 from mnist_tfx.components.served_model import ServedModel
 from mnist_tfx.components.span_test import SpanTest
+from mnist_tfx.components.starting_model import StartingModel
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.lib.contracts import Output
 from mnist_tfx.pipeline import configs
@@ -71,14 +72,20 @@ def create_pipeline(
       label_drift=config.label_drift,
       pixel_drift=config.pixel_drift).with_id(ComponentId.DATA_GATE)
 
+  # The model served when the data arrived: the label check reads with it and the
+  # Trainer starts from it. Keyed on the examples, not on what is served, so that a
+  # run's own push does not make the next run with the same data train again.
+  starting_model = StartingModel(
+      examples=example_gen.outputs[Output.EXAMPLES],
+      serving_dir=config.serving_dir).with_id(ComponentId.STARTING_MODEL)
+  starting_model.add_upstream_node(data_gate)
+
   # The served model reads the new training digits: labels it disagrees with far more
-  # than with the test digits' stop the run before anything trains on them. Keyed on
-  # the examples, not on what is served: data is checked once, when it arrives.
+  # than with the test digits' stop the run before anything trains on them.
   label_check = LabelCheck(
       examples=example_gen.outputs[Output.EXAMPLES],
-      serving_dir=config.serving_dir,
+      served=starting_model.outputs[Output.SERVED],
       margin=config.label_agreement_margin).with_id(ComponentId.LABEL_CHECK)
-  label_check.add_upstream_node(data_gate)
 
   # Normalizes the pixels with train-split statistics; the graph also serves.
   transform = Transform(
@@ -96,13 +103,17 @@ def create_pipeline(
       custom_config={'code': code_fingerprint}).with_id(ComponentId.TRANSFORM)
   transform.add_upstream_node(label_check)
 
-  # Trains the course's batch-norm CNN and exports both serving signatures.
+  # Trains the course's batch-norm CNN and exports both serving signatures: from the
+  # starting model's weights when it has the same architecture (a shorter schedule),
+  # else from random weights.
   trainer = Trainer(
       run_fn=configs.RUN_FN,
       examples=example_gen.outputs[Output.EXAMPLES],
       transform_graph=transform.outputs['transform_graph'],
       schema=schema_gen.outputs['schema'],
+      base_model=starting_model.outputs[Output.SERVED],
       custom_config={'recipe': config.recipe, 'epochs': config.epochs,
+                     'cold_start': int(config.cold_start),
                      'precision': config.precision, 'seed': config.seed,
                      'code': code_fingerprint}).with_id(ComponentId.TRAINER)
 
@@ -160,8 +171,9 @@ def create_pipeline(
   return tfx_pipeline.Pipeline(
       pipeline_name=configs.PIPELINE_NAME,
       pipeline_root=config.pipeline_root,
-      components=[example_gen, statistics_gen, schema_gen, data_gate, label_check, transform,
-                  trainer, served_model, evaluator, span_test, pusher, run_report],
+      components=[example_gen, statistics_gen, schema_gen, data_gate, starting_model,
+                  label_check, transform, trainer, served_model, evaluator, span_test, pusher,
+                  run_report],
       enable_cache=enable_cache,
       metadata_connection_config=metadata_connection_config,
       beam_pipeline_args=config.beam_pipeline_args)

@@ -15,6 +15,7 @@ from tfx.types import standard_component_specs
 
 from mnist_tfx.components.gated_evaluator import metrics
 from mnist_tfx.lib.contracts import ComponentId
+from mnist_tfx.lib.contracts import File
 from mnist_tfx.lib.contracts import Output
 from mnist_tfx.lib.contracts import Property
 from mnist_tfx.pipeline.run_record import Lineage
@@ -117,6 +118,12 @@ def _read(store, run: metadata_store_pb2.Context) -> RunRecord:
     if node == ComponentId.SPAN_TEST and Output.SPAN_TESTS in outputs:
       record.span_tests = json.loads(
           outputs[Output.SPAN_TESTS].custom_properties[Property.SPAN_TESTS].string_value)
+    if node == ComponentId.STARTING_MODEL and Output.SERVED in outputs:
+      served = outputs[Output.SERVED].custom_properties
+      record.starting_version = served[Property.SERVED_VERSION].string_value
+      record.starting_problem = served[Property.SERVED_PROBLEM].string_value
+    if node == ComponentId.TRAINER and standard_component_specs.MODEL_RUN_KEY in outputs:
+      record.start = _start(outputs[standard_component_specs.MODEL_RUN_KEY].uri)
     if node == ComponentId.SERVED_MODEL and Output.BASELINE in outputs:
       problem = outputs[Output.BASELINE].custom_properties.get(Property.SERVED_PROBLEM)
       record.served_problem = problem.string_value if problem is not None else None
@@ -141,6 +148,15 @@ def _read(store, run: metadata_store_pb2.Context) -> RunRecord:
     if node == ComponentId.RUN_REPORT and Output.REPORT in outputs:
       record.report_page = outputs[Output.REPORT].custom_properties[Property.PAGE_PATH].string_value
   return record
+
+
+def _start(model_run_uri: str) -> Dict:
+  """The Trainer's record of how training started; {} from a Trainer that wrote none."""
+  path = os.path.join(model_run_uri, File.START)
+  if not os.path.exists(path):
+    return {}
+  with open(path) as f:
+    return json.load(f)
 
 
 def _node_name(store, execution) -> str:

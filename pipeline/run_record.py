@@ -29,6 +29,12 @@ class RunRecord:
   # SpanTest's record (components/span_test.py): per trained span with test digits of its
   # own, the candidate's accuracy on them; [] when none has, None when it did not complete.
   span_tests: Optional[List[Dict]] = None
+  # StartingModel's: the version served when the data arrived ('' if none, None if the
+  # step did not complete) and why it was not used ('' if it was); and the Trainer's start:
+  # `warm`, `why_cold`, `recipe`, `epochs`.
+  starting_version: Optional[str] = None
+  starting_problem: str = ''
+  start: Dict = dataclasses.field(default_factory=dict)
   overall_accuracy: Optional[float] = None
   digit_accuracy: Dict[int, float] = dataclasses.field(default_factory=dict)
   baseline_accuracy: Optional[float] = None

@@ -15,13 +15,16 @@ from mnist_tfx.trainer_module import keras_autograph
 from mnist_tfx.trainer_module import model as model_lib
 from mnist_tfx.trainer_module import signatures
 from mnist_tfx.trainer_module import training
+from mnist_tfx.trainer_module import warm_start
 
 
 def run_fn(fn_args: FnArgs) -> None:
   """Trains the CNN on the transformed train split and exports the serving model.
 
   custom_config: `recipe` (a name in training.RECIPES), `epochs` (int; 0 or absent:
-  the recipe's own), `precision` (a Keras policy: float32, mixed_float16 on GPUs,
+  the recipe's own), `cold_start` (1: never start from the served model's weights; else
+  a base model, the one served when the data arrived, is started from when it has the
+  same architecture, with training.WARM's schedule), `precision` (a Keras policy: float32, mixed_float16 on GPUs,
   mixed_bfloat16 on CPUs with AVX512_BF16 or AMX), `seed` (int, optional). The eval
   split is used for the per-epoch curves only: nothing here chooses by it (no early
   stopping, no best checkpoint), so the Evaluator's figure stays an honest estimate.
@@ -30,7 +33,6 @@ def run_fn(fn_args: FnArgs) -> None:
   keras_autograph.skip_keras()
   config = fn_args.custom_config or {}
   recipe = training.RECIPES[config.get('recipe') or training.DEFAULT]
-  epochs = int(config.get('epochs') or recipe.epochs)
   seed = config.get('seed')
   if seed is not None:
     tf.keras.utils.set_random_seed(int(seed))
@@ -38,27 +40,35 @@ def run_fn(fn_args: FnArgs) -> None:
   # The policy is process-wide: the local runner's later components run in this process.
   tf.keras.mixed_precision.set_global_policy(precision)
   try:
-    _train_and_export(fn_args, recipe, epochs, seed, precision)
+    _train_and_export(fn_args, recipe, int(config.get('epochs') or 0),
+                      bool(config.get('cold_start')), seed, precision)
   finally:
     tf.keras.mixed_precision.set_global_policy('float32')
 
 
-def _train_and_export(fn_args: FnArgs, recipe: training.Recipe, epochs: int, seed,
-                      precision: str) -> None:
+def _train_and_export(fn_args: FnArgs, recipe: training.Recipe, epochs: int,
+                      cold_start: bool, seed, precision: str) -> None:
   strategy = _strategy()
   if precision == 'mixed_float16' and not tf.config.list_logical_devices('GPU'):
     logging.warning('mixed_float16 without a GPU: float16 arithmetic is emulated on CPUs.')
-  batch_size = recipe.batch_size * strategy.num_replicas_in_sync
-  logging.info('Recipe %s: %d epochs of batch %d, precision %s.',
-               recipe.name, epochs, batch_size, precision)
-  tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
-  train, examples = inputs.make_training_dataset(
-      fn_args.train_files, tf_transform_output, batch_size, seed=seed)
-  evaluation = inputs.make_dataset(fn_args.eval_files, tf_transform_output, batch_size)
-  schedule = model_lib.RecipeSchedule(
-      recipe, training.steps_per_epoch(examples, batch_size), epochs)
   with strategy.scope():
     model = model_lib.build_model()
+    why_cold = ('--cold-start' if cold_start
+                else warm_start.take_served_weights(model, fn_args.base_model))
+    if why_cold is None:
+      recipe = training.WARM
+    epochs = epochs or recipe.epochs
+    batch_size = recipe.batch_size * strategy.num_replicas_in_sync
+    logging.info('%s. Recipe %s: %d epochs of batch %d, precision %s.',
+                 'Warm start from the served model' if why_cold is None
+                 else f'From random weights: {why_cold}',
+                 recipe.name, epochs, batch_size, precision)
+    tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
+    train, examples = inputs.make_training_dataset(
+        fn_args.train_files, tf_transform_output, batch_size, seed=seed)
+    evaluation = inputs.make_dataset(fn_args.eval_files, tf_transform_output, batch_size)
+    schedule = model_lib.RecipeSchedule(
+        recipe, training.steps_per_epoch(examples, batch_size), epochs)
     model_lib.compile_model(model, schedule)
   clock = _EpochClock(schedule)
   history = model.fit(
@@ -73,8 +83,11 @@ def _train_and_export(fn_args: FnArgs, recipe: training.Recipe, epochs: int, see
                                          signatures.CHECKED_DIGITS)
   signatures.write_serving_checks(model, tf_transform_output, pixels, labels,
                                   fn_args.serving_model_dir)
+  warm_start.write_architecture(model, fn_args.serving_model_dir)
   logging.info('Exported in %.1f s.', time.perf_counter() - started)
   write_history(history.history, fn_args.model_run_dir)
+  write_start({'warm': why_cold is None, 'why_cold': why_cold or '', 'recipe': recipe.name,
+               'epochs': epochs}, fn_args.model_run_dir)
 
 
 class _EpochClock(tf.keras.callbacks.Callback):
@@ -102,6 +115,14 @@ def write_history(history: dict, model_run_dir: str) -> None:
   tf.io.gfile.makedirs(model_run_dir)
   with tf.io.gfile.GFile(os.path.join(model_run_dir, contracts.File.HISTORY), 'w') as f:
     json.dump({name: [float(v) for v in values] for name, values in history.items()}, f)
+
+
+def write_start(start: dict, model_run_dir: str) -> None:
+  """How training started (warm or cold, and why cold), with the recipe and epochs it ran:
+  the summary, `history` and the run report say it."""
+  tf.io.gfile.makedirs(model_run_dir)
+  with tf.io.gfile.GFile(os.path.join(model_run_dir, contracts.File.START), 'w') as f:
+    json.dump(start, f)
 
 
 def _strategy() -> tf.distribute.Strategy:

@@ -41,6 +41,11 @@ FAST = Recipe('fast', batch_size=128, epochs=5, peak_learning_rate=0.01,
               warmup_epochs=1 / 3)
 RECIPES = {recipe.name: recipe for recipe in (COURSE, FAST)}
 DEFAULT = FAST.name
+# A retrain that starts from the served model's weights (trainer_module/warm_start.py):
+# fewer epochs at a lower peak, so that it adapts to the new span without undoing what
+# the served model learned. Chosen on a validation split (bench/warm_start.py).
+WARM = Recipe('warm', batch_size=128, epochs=1, peak_learning_rate=0.001,
+              warmup_epochs=1 / 10)
 
 
 def steps_per_epoch(examples: int, batch_size: int) -> int:

@@ -92,6 +92,7 @@ def RunReport(  # pylint: disable=invalid-name
   html = page.build(decision,
                     evaluation=metrics.evaluation(evaluation.uri),
                     history=facts.history(model_run.uri),
+                    start=facts.start(model_run.uri),
                     splits=facts.statistics(statistics),
                     anomalies=facts.anomalies(anomalies),
                     predictions=facts.predictions(examples.uri, model.uri),

@@ -64,6 +64,16 @@ def history(model_run_uri: str) -> Dict[str, List[float]]:
     return json.load(f)
 
 
+def start(model_run_uri: str) -> dict:
+  """How the Trainer started (warm from the served model, or cold and why); {} if it did
+  not say."""
+  path = os.path.join(model_run_uri, contracts.File.START)
+  if not tf.io.gfile.exists(path):
+    return {}
+  with tf.io.gfile.GFile(path) as f:
+    return json.load(f)
+
+
 def statistics(statistics_artifact) -> Dict[str, SplitData]:
   """Examples per split and per digit, and the pixel values' statistics."""
   result = {}

@@ -61,7 +61,8 @@ class Decision:
 def build(decision: Decision, evaluation: metrics.Evaluation,
           history: Dict[str, List[float]], splits: Dict[str, facts_lib.SplitData],
           anomalies: Dict[str, List[str]], predictions: facts_lib.Predictions,
-          labels: Optional[dict] = None, span_tests: Optional[List[dict]] = None) -> str:
+          labels: Optional[dict] = None, start: Optional[dict] = None,
+          span_tests: Optional[List[dict]] = None) -> str:
   """The whole page, top to bottom in the order a reader asks: verdict, training, test, data."""
   wrong = predictions.wrong()
   shown = wrong[:MAX_MISCLASSIFIED_SHOWN]
@@ -76,7 +77,7 @@ def build(decision: Decision, evaluation: metrics.Evaluation,
       f'<p class="muted">Candidate model: {_e(decision.model_uri)}</p>',
   ]
   parts += _decision(decision, evaluation)
-  parts += _training(history)
+  parts += _training(history, start or {}, (labels or {}).get('version', ''))
   parts += _test(decision, evaluation, predictions, wrong, shown, span_tests)
   parts += _data(splits, anomalies, labels or {})
   parts += ['</main>', '</body>', '</html>']
@@ -123,8 +124,16 @@ def _decision(decision: Decision, evaluation: metrics.Evaluation) -> List[str]:
           *rows, '</table></div>', f'<p>{pushed}</p>', '</section>']
 
 
-def _training(history: Dict[str, List[float]]) -> List[str]:
+def _training(history: Dict[str, List[float]], start: dict, served_version: str) -> List[str]:
+  """served_version: the model served when the data arrived, which LabelCheck read and a
+  warm start started from."""
   parts = ['<section id="training">', '<h2>Training</h2>']
+  if start:
+    schedule = f'{start["epochs"]} epochs of the {_e(start["recipe"])} recipe'
+    parts.append(
+        f'<p id="start">Started from the weights of version {_e(served_version)}, the model '
+        f'served when the data arrived (a warm start): {schedule}.</p>' if start['warm'] else
+        f'<p id="start">Started from random weights ({_e(start["why_cold"])}): {schedule}.</p>')
   if not history:
     return parts + ['<p class="muted">No per-epoch history: this model was trained by a '
                     f'Trainer that did not write {contracts.File.HISTORY}.</p>', '</section>']

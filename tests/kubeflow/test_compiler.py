@@ -83,7 +83,11 @@ def test_runtime_paths_are_gs_and_nothing_points_at_this_machine(compiled):
     return tasks[task]['inputs']['parameters'][name]['runtimeValue']['constant']
   assert constant('IdxExampleGen', 'data_root') == DATA_ROOT
   assert constant('ServedModel', 'serving_dir') == OUTPUT_DIR + '/serving'
-  assert constant('LabelCheck', 'serving_dir') == OUTPUT_DIR + '/serving'
+  assert constant('StartingModel', 'serving_dir') == OUTPUT_DIR + '/serving'
+  # The Trainer starts from StartingModel's copy, and LabelCheck reads with it.
+  for task, key in (('Trainer', 'base_model'), ('LabelCheck', 'served')):
+    assert tasks[task]['inputs']['artifacts'][key]['taskOutputArtifact'] == {
+        'producerTask': 'StartingModel', 'outputArtifactKey': 'served'}
   assert constant('LabelCheck', 'margin') == configs.PipelineConfig.label_agreement_margin
   push = json.loads(constant('Pusher', 'push_destination'))
   assert push['filesystem']['base_directory'] == OUTPUT_DIR + '/serving'

@@ -21,6 +21,8 @@ import numpy as np
 import pytest
 
 from mnist_tfx.app import cli
+from mnist_tfx.lib.contracts import ComponentId
+from mnist_tfx.pipeline import unchanged
 from tests.support import idx_files
 from tests.support.cli_runs import QUICK
 from tests.support.cli_runs import component_states
@@ -63,6 +65,7 @@ def world(tmp_path_factory, small_data_root, first_run):
   world['three'] = _three_digit_span(world)
   world['good'] = _good_span_3(world)
   world['rollback'] = _rollback_to_v1(world)
+  world['cold'] = _cold_start(world)
   return world
 
 
@@ -98,14 +101,27 @@ def _good_span_3(world):
   _add_span(world['base'] / 'good', world['data'])
   step = {'result': run_cli(world['data'], world['outputs'], *QUICK)}
   step['versions_first'] = served_versions(world['outputs'])
+  flags = QUICK
   if step['result'].returncode == cli.EXIT_NOT_BLESSED:
-    step['looser'] = run_cli(world['data'], world['outputs'], *QUICK, '--max-regression', '0.5',
-                             '--digit-accuracy-floor', '0.0', '--accuracy-threshold', '0.5')
+    flags = (*QUICK, '--max-regression', '0.5', '--digit-accuracy-floor', '0.0',
+             '--accuracy-threshold', '0.5')
+    step['looser'] = run_cli(world['data'], world['outputs'], *flags)
   step['versions'] = served_versions(world['outputs'])
   v2 = step['versions'][-1]
   step['lineage'] = _cli_output('history', '--output-dir', world['outputs'], '--lineage', v2)
   step['history'] = _cli_output('history', '--output-dir', world['outputs'])
+  # Nothing changed, but this run's own push changed what is served: asked without the
+  # no-change stamp, TFX's cache must still find every step cached.
+  with contextlib.suppress(FileNotFoundError):
+    os.remove(os.path.join(world['outputs'], unchanged.STAMP))
+  step['again'] = run_cli(world['data'], world['outputs'], *flags)
+  step['versions_again'] = served_versions(world['outputs'])
   return step
+
+
+def _cold_start(world):
+  """Span 3 again, from random weights: only --cold-start changed."""
+  return run_cli(world['data'], world['outputs'], *QUICK, '--cold-start')
 
 
 def _rollback_to_v1(world):
@@ -155,6 +171,9 @@ def test_a_good_span_3_is_compared_with_v1_and_pushed_only_if_not_worse(world):
   # Clean labels pass LabelCheck: the served model agrees with them about as often as
   # with the test digits.
   assert re.search(r'labels: +[0-9.]+ agree with the served model \(version ', result.stdout)
+  # The retrain starts from v1's weights: the model served when span 3 arrived.
+  assert (f'start:         warm, from the weights of version {world["v1"][0]} (served when the '
+          'data arrived): 2 epochs of the warm recipe') in result.stdout
   candidate, served, worst_digit = _accuracies(result.stdout)
   # Two epochs on a few thousand digits vary by several points from run to run,
   # so either outcome can happen; the gate (QUICK: >= 0.8, each digit >= 0.5,
@@ -182,6 +201,27 @@ def test_a_good_span_3_is_compared_with_v1_and_pushed_only_if_not_worse(world):
   # The labels column: the shuffled span's run was stopped by LabelCheck, span 3's passed.
   labels = [line.split()[3] for line in runs]
   assert 'wrong' in labels and labels[0] == '-' and float(labels[-1]) > 0.8
+  # The start column: span 1 trained from random weights, span 3 from v1's.
+  starts = [line.split()[4] for line in runs]
+  assert starts[0] == 'cold' and starts[-1] == 'warm'
+
+
+def test_a_second_run_after_a_warm_push_is_all_cached(world):
+  """The push changed what is served, not the data: StartingModel, keyed on the examples,
+  stays cached, so the Trainer does too, and nothing retrains from the version just pushed."""
+  step = world['good']
+  assert step['again'].returncode == cli.EXIT_OK
+  states = component_states(step['again'].stdout)
+  assert set(states.values()) == {'cached'} and len(states) == len(ComponentId.ORDER)
+  assert step['versions_again'] == step['versions']
+
+
+def test_cold_start_trains_from_random_weights(world):
+  result = world['cold']
+  assert result.returncode in (cli.EXIT_OK, cli.EXIT_NOT_BLESSED)
+  assert component_states(result.stdout)['Trainer'] == 'ran'
+  assert ('start:         from random weights (--cold-start): 2 epochs of the fast recipe'
+          in result.stdout)
 
 
 def _accuracies(stdout: str):

@@ -147,7 +147,8 @@ def test_history_shows_each_runs_span_test(story):
   assert status == cli.EXIT_OK
   header, *runs = history.splitlines()
   assert 'span test' in header
-  column = [line.split()[5] for line in runs]  # Date, time, spans, labels, accuracy, span test.
+  # Date, time, spans, labels, start, accuracy, span test.
+  column = [line.split()[6] for line in runs]
   records = _records(story)
   assert column == ['-', f'{records[1].span_tests[0]["accuracy"]:.4f}',
                     f'{records[2].span_tests[0]["accuracy"]:.4f}']

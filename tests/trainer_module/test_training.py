@@ -6,7 +6,10 @@ import pytest
 from mnist_tfx.trainer_module import training
 
 
-@pytest.mark.parametrize('recipe', list(training.RECIPES.values()), ids=list(training.RECIPES))
+ALL_RECIPES = [*training.RECIPES.values(), training.WARM]
+
+
+@pytest.mark.parametrize('recipe', ALL_RECIPES, ids=[recipe.name for recipe in ALL_RECIPES])
 def test_the_schedule_in_tensorflow_is_the_recipe(recipe):
   from mnist_tfx.trainer_module import model as model_lib  # pylint: disable=g-import-not-at-top
   steps_per_epoch, epochs = 30, 3
@@ -34,3 +37,11 @@ def test_the_course_recipe_is_the_courses():
   assert [course.learning_rate(epoch * 100, 100, 10) for epoch in range(3)] == pytest.approx(
       [0.01, 0.00666, 0.01 * 0.666**2])
   assert training.steps_per_epoch(60_000, 64) == 938  # The last batch is short.
+
+
+def test_the_warm_recipe_is_shorter_and_gentler_than_the_default():
+  """It retrains a model that already works: fewer epochs at a lower peak, same batch."""
+  warm, default = training.WARM, training.RECIPES[training.DEFAULT]
+  assert warm.name not in training.RECIPES  # Chosen by the Trainer, not by --recipe.
+  assert warm.epochs < default.epochs and warm.peak_learning_rate < default.peak_learning_rate
+  assert warm.batch_size == default.batch_size

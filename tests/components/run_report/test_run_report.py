@@ -78,6 +78,12 @@ def test_the_decision_and_the_data_are_the_runs(first_run):
   assert f'Pushed as version {evaluated.pushed_version} to' in page
   assert evaluated.pushed_to.startswith(str(output_dir))
   assert 'no model served yet' in page  # The first run: nothing to compare with.
+  # Nor to start from: the Trainer's own record of how it began (trainer_module/trainer.py).
+  assert ('<p id="start">Started from random weights (no model was served when the data '
+          'arrived): 2 epochs of the fast recipe.</p>') in page
+  assert evaluated.start == {'warm': False, 'why_cold': 'no model was served when the data '
+                             'arrived', 'recipe': 'fast', 'epochs': 2}
+  assert evaluated.starting_version == ''  # StartingModel's served_version: written, empty.
   worst = min(evaluated.digit_accuracy.items(), key=lambda item: item[1])
   assert f'worst: digit {worst[0]} at {worst[1]:.4f}' in page
   assert f'<tr><td>eval</td><td>{idx_files.SMALL_EVAL:,}</td>' in page
