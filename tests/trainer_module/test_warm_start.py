@@ -7,6 +7,8 @@ The served version is a real export (trainer_module/signatures.py), pushed by a 
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -85,3 +87,33 @@ def test_nothing_served(tmp_path):
   from mnist_tfx.trainer_module import warm_start  # pylint: disable=g-import-not-at-top
   why = warm_start.take_served_weights(model_lib.build_model(), str(tmp_path))
   assert why == 'no model was served when the data arrived'
+
+
+# In its own process: logical devices must be set before TensorFlow starts.
+_MIRRORED = '''
+import sys
+import numpy as np
+import tensorflow as tf
+cpu = tf.config.list_physical_devices('CPU')[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from mnist_tfx.trainer_module import model as model_lib
+from mnist_tfx.trainer_module import warm_start
+strategy = tf.distribute.MirroredStrategy(['/cpu:0', '/cpu:1'])
+with strategy.scope():  # As run_fn builds the model on a node with two GPUs.
+  model = model_lib.build_model()
+  assert warm_start.take_served_weights(model, sys.argv[1]) is None
+served = tf.saved_model.load(sys.argv[1]).model_variables
+assert type(model.variables[0]).__name__ == 'MirroredVariable'
+assert all(np.array_equal(replica.numpy(), theirs.numpy())
+           for own, theirs in zip(model.variables, served) for replica in own.values)
+print('every replica holds the served weights')
+'''
+
+
+def test_under_a_mirrored_strategy_every_replica_takes_the_served_weights(served):
+  """GKE's GPU nodes train under MirroredStrategy; two CPU devices stand in for two GPUs."""
+  result = subprocess.run([sys.executable, '-c', _MIRRORED, served], capture_output=True,
+                          text=True, check=False,
+                          env={**os.environ, 'TF_USE_LEGACY_KERAS': '1'})
+  assert result.returncode == 0, result.stderr[-3000:]
+  assert 'every replica holds the served weights' in result.stdout
