@@ -129,7 +129,8 @@ def _training(history: Dict[str, List[float]], start: dict, served_version: str)
   warm start started from."""
   parts = ['<section id="training">', '<h2>Training</h2>']
   if start:
-    schedule = f'{start["epochs"]} epochs of the {_e(start["recipe"])} recipe'
+    epochs = start['epochs']
+    schedule = f'{epochs} epoch{"s" if epochs != 1 else ""} of the {_e(start["recipe"])} recipe'
     parts.append(
         f'<p id="start">Started from the weights of version {_e(served_version)}, the model '
         f'served when the data arrived (a warm start): {schedule}.</p>' if start['warm'] else
