@@ -77,6 +77,9 @@ def story(tmp_path_factory, small_data_root, first_run):
 
 
 def _records(story):
+  """Every run in the copy of the store: the first run first, spans 2 and 3 last. Between
+  them, the runs other modules made on the shared first run's folder before it was copied
+  (their number depends on which ran first)."""
   from mnist_tfx.pipeline import run_reader  # pylint: disable=g-import-not-at-top
   config = configs.PipelineConfig(output_dir=str(story['outputs']))
   return run_reader.all_runs(config.metadata_path)
@@ -114,7 +117,7 @@ def test_span_2s_own_test_digits_are_read_by_the_candidate(story):
   assert result.returncode == cli.EXIT_OK
   assert component_states(result.stdout)['SpanTest'] == 'ran'
   expected = _served_accuracy(story, 2)
-  record = _records(story)[1]
+  record = _records(story)[-2]
   (found,) = record.span_tests
   assert (found['span'], found['split'], found['digits']) == (2, 'test_span_2', 2000)
   assert found['accuracy'] == expected
@@ -133,7 +136,7 @@ def test_wrong_test_labels_give_a_low_figure_and_do_not_gate(story):
   assert 'blessed:       yes' in result.stdout
   assert story[3]['version'] != story[2]['version']
   expected = _served_accuracy(story, 3)
-  (found,) = _records(story)[2].span_tests
+  (found,) = _records(story)[-1].span_tests
   assert found['accuracy'] == expected < 0.2
   assert f'span 3: {expected:.4f} on its own 2000 test digits' in _span_line(result.stdout)
   assert _report_row(result.stdout, 3) == expected
@@ -150,8 +153,9 @@ def test_history_shows_each_runs_span_test(story):
   # Date, time, spans, labels, start, accuracy, span test.
   column = [line.split()[6] for line in runs]
   records = _records(story)
-  assert column == ['-', f'{records[1].span_tests[0]["accuracy"]:.4f}',
-                    f'{records[2].span_tests[0]["accuracy"]:.4f}']
+  assert set(column[:-2]) == {'-'}  # Span 1: the first run, and any re-run of it.
+  assert column[-2:] == [f'{records[-2].span_tests[0]["accuracy"]:.4f}',
+                         f'{records[-1].span_tests[0]["accuracy"]:.4f}']
 
 
 def test_lineage_names_the_span_test_files(story):
