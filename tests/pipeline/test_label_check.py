@@ -10,13 +10,13 @@ a point: DataGate's drift check passes all of them, by design; LabelCheck must n
 
 import re
 import shutil
-import sqlite3
 
 import numpy as np
 import pytest
 
 from mnist_tfx.app import cli
 from tests.support import idx_files
+from tests.support.folders import copy_run
 from tests.support.cli_runs import QUICK
 from tests.support.cli_runs import component_states
 from tests.support.cli_runs import run_cli
@@ -46,11 +46,7 @@ def stopped(tmp_path_factory, small_data_root, first_run):
   """{case: (result, versions after)} of a run on span 2 with that case's labels."""
   base = tmp_path_factory.mktemp('label_check')
   output_dir = base / 'outputs'
-  output_dir.mkdir()
-  shutil.copytree(first_run[0] / 'serving', output_dir / 'serving')
-  with sqlite3.connect(first_run[0] / 'metadata.sqlite') as source:
-    with sqlite3.connect(output_dir / 'metadata.sqlite') as copy:
-      source.backup(copy)
+  copy_run(first_run[0], output_dir)
   images, labels = idx_files.read_split('train', SPAN.stop)
   cases = {'shuffled 10%': _shuffled(labels[SPAN], 0.1, seed=10),
            '1 and 7 swapped': _swapped(labels[SPAN], 1, 7)}

@@ -11,11 +11,9 @@ the whole story, and each test checks one step of it.
 
 import contextlib
 import filecmp
-import io
 import os
 import re
 import shutil
-import sqlite3
 
 import numpy as np
 import pytest
@@ -24,7 +22,9 @@ from mnist_tfx.app import cli
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.pipeline import unchanged
 from tests.support import idx_files
+from tests.support.folders import copy_run
 from tests.support.cli_runs import QUICK
+from tests.support.cli_runs import cli_output
 from tests.support.cli_runs import component_states
 from tests.support.cli_runs import run_cli
 from tests.support.cli_runs import served_versions
@@ -43,11 +43,7 @@ def world(tmp_path_factory, small_data_root, first_run):
   base = tmp_path_factory.mktemp('retraining')
   first_output, first_result = first_run
   output_dir = base / 'outputs'
-  output_dir.mkdir()
-  shutil.copytree(first_output / 'serving', output_dir / 'serving')
-  with sqlite3.connect(first_output / 'metadata.sqlite') as source:
-    with sqlite3.connect(output_dir / 'metadata.sqlite') as copy:
-      source.backup(copy)  # Consistent even while another test's run writes the store.
+  copy_run(first_output, output_dir)
   shutil.copytree(small_data_root, base / 'data')
   images, labels = idx_files.read_split('train', 11000)
   shuffled = labels[5000:8000].copy()
@@ -71,14 +67,6 @@ def world(tmp_path_factory, small_data_root, first_run):
 
 def _add_span(folder, data_root):
   assert cli.main(['add-span', str(folder), '--data-root', str(data_root)]) == cli.EXIT_OK
-
-
-def _cli_output(*args) -> tuple:
-  """(exit status, stdout) of `mnist-pipeline ARGS`, in this process."""
-  out = io.StringIO()
-  with contextlib.redirect_stdout(out):
-    status = cli.main([str(a) for a in args])
-  return status, out.getvalue()
 
 
 def _shuffled_span_2(world):
@@ -108,8 +96,8 @@ def _good_span_3(world):
     step['looser'] = run_cli(world['data'], world['outputs'], *flags)
   step['versions'] = served_versions(world['outputs'])
   v2 = step['versions'][-1]
-  step['lineage'] = _cli_output('history', '--output-dir', world['outputs'], '--lineage', v2)
-  step['history'] = _cli_output('history', '--output-dir', world['outputs'])
+  step['lineage'] = cli_output('history', '--output-dir', world['outputs'], '--lineage', v2)
+  step['history'] = cli_output('history', '--output-dir', world['outputs'])
   # Nothing changed, but this run's own push changed what is served: asked without the
   # no-change stamp, TFX's cache must still find every step cached.
   with contextlib.suppress(FileNotFoundError):
@@ -128,7 +116,7 @@ def _rollback_to_v1(world):
   v1 = world['v1'][0]
   step = {'status': cli.main(['rollback', v1, '--output-dir', str(world['outputs'])]),
           'versions': served_versions(world['outputs'])}
-  step['lineage'] = _cli_output('history', '--output-dir', world['outputs'], '--lineage',
+  step['lineage'] = cli_output('history', '--output-dir', world['outputs'], '--lineage',
                                 step['versions'][-1])
   step['unknown'] = cli.main(['rollback', '12345', '--output-dir', str(world['outputs'])])
   return step

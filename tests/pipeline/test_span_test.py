@@ -8,12 +8,9 @@ span; the served-model comparison is loosened (--max-regression 1) so that the f
 set's thresholds alone decide, and both runs push.
 """
 
-import contextlib
-import io
 import os
 import re
 import shutil
-import sqlite3
 
 import numpy as np
 import pytest
@@ -22,7 +19,9 @@ from mnist_tfx.app import cli
 from mnist_tfx.lib import features
 from mnist_tfx.pipeline import configs
 from tests.support import idx_files
+from tests.support.folders import copy_run
 from tests.support.cli_runs import QUICK
+from tests.support.cli_runs import cli_output
 from tests.support.cli_runs import component_states
 from tests.support.cli_runs import report_page
 from tests.support.cli_runs import run_cli
@@ -37,24 +36,12 @@ OWN_TEST = {2: slice(1000, 3000), 3: slice(3000, 5000)}
 FLAGS = (*QUICK, '--max-regression', '1')
 
 
-def _cli_output(*args) -> tuple:
-  """(exit status, stdout) of `mnist-pipeline ARGS`, in this process."""
-  out = io.StringIO()
-  with contextlib.redirect_stdout(out):
-    status = cli.main([str(a) for a in args])
-  return status, out.getvalue()
-
-
 @pytest.fixture(scope='module')
 def story(tmp_path_factory, small_data_root, first_run):
   """The first run (span 1), then a run on span 2 and one on span 3, in order."""
   base = tmp_path_factory.mktemp('span_test')
   output_dir = base / 'outputs'
-  output_dir.mkdir()
-  shutil.copytree(first_run[0] / 'serving', output_dir / 'serving')
-  with sqlite3.connect(first_run[0] / 'metadata.sqlite') as source:
-    with sqlite3.connect(output_dir / 'metadata.sqlite') as copy:
-      source.backup(copy)
+  copy_run(first_run[0], output_dir)
   data = base / 'data'
   shutil.copytree(small_data_root, data)
   train_images, train_labels = idx_files.read_split('train', TRAIN[3].stop)
@@ -70,8 +57,8 @@ def story(tmp_path_factory, small_data_root, first_run):
     assert cli.main(['add-span', str(batch), '--data-root', str(data)]) == cli.EXIT_OK
     found[span] = {'result': run_cli(data, output_dir, *FLAGS),
                    'version': served_versions(output_dir)[-1]}
-  found['history'] = _cli_output('history', '--output-dir', output_dir)
-  found['lineage'] = _cli_output('history', '--output-dir', output_dir, '--lineage',
+  found['history'] = cli_output('history', '--output-dir', output_dir)
+  found['lineage'] = cli_output('history', '--output-dir', output_dir, '--lineage',
                                  found[3]['version'])
   return found
 

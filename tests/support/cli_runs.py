@@ -1,5 +1,7 @@
 """Runs `mnist-pipeline` commands in a subprocess and reads what they printed and pushed."""
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -30,6 +32,15 @@ def mnist_pipeline(*args, unprivileged: bool = False) -> subprocess.CompletedPro
       capture_output=True, text=True, timeout=1800, check=False)
   print(result.stdout, result.stderr)  # Shown by pytest when a test fails.
   return result
+
+
+def cli_output(*args) -> tuple:
+  """(exit status, stdout) of `mnist-pipeline ARGS`, in this process."""
+  from mnist_tfx.app import cli  # pylint: disable=g-import-not-at-top
+  out = io.StringIO()
+  with contextlib.redirect_stdout(out):
+    status = cli.main([str(a) for a in args])
+  return status, out.getvalue()
 
 
 def served_versions(output_dir):

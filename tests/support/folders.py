@@ -5,6 +5,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 
 
@@ -25,6 +26,16 @@ def once(tmp_path_factory, name: str, make):
       folder.mkdir()
       done.write_text(json.dumps(make(folder)))
     return folder, json.loads(done.read_text())
+
+
+def copy_run(run_output, output_dir) -> None:
+  """Copies a run's ML Metadata and serving directory into output_dir (its artifacts are
+  read where they are), so that later runs there leave the shared run's folder alone."""
+  output_dir.mkdir()
+  shutil.copytree(run_output / 'serving', output_dir / 'serving')
+  with sqlite3.connect(run_output / 'metadata.sqlite') as source:
+    with sqlite3.connect(output_dir / 'metadata.sqlite') as copy:
+      source.backup(copy)  # Consistent even while another test's run writes the store.
 
 
 def snapshot(folder) -> dict:
