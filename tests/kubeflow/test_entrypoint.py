@@ -76,3 +76,36 @@ def test_markers_go_and_the_files_below_them_stay():
   keys = {k: folder for k, folder in object_store.ram_keys().items()
           if k.startswith('entrypoint-test/examples')}
   assert keys == {'entrypoint-test/examples/Split-train/data.gz': False}
+
+
+def test_an_executor_is_the_evaluators_only_when_its_module_is_loaded(monkeypatch):
+  """is_evaluator asks sys.modules, so a step that never imported the Evaluator never does."""
+  import sys  # pylint: disable=g-import-not-at-top
+  import types  # pylint: disable=g-import-not-at-top
+  monkeypatch.delitem(sys.modules, entrypoint.EVALUATOR_EXECUTOR_MODULE, raising=False)
+
+  class Other:
+    pass
+  assert not entrypoint.is_evaluator(Other)
+  assert entrypoint.EVALUATOR_EXECUTOR_MODULE not in sys.modules
+
+  evaluator = types.ModuleType(entrypoint.EVALUATOR_EXECUTOR_MODULE)
+  evaluator.Executor = type('Executor', (), {})
+  monkeypatch.setitem(sys.modules, entrypoint.EVALUATOR_EXECUTOR_MODULE, evaluator)
+  assert entrypoint.is_evaluator(type('Gated', (evaluator.Executor,), {}))
+  assert not entrypoint.is_evaluator(Other)
+
+
+def test_kfp_is_imported_without_its_client_and_the_variable_is_not_left_set():
+  """In a fresh process: the step's kfp has pipeline_spec, not the SDK's client and DSL."""
+  import subprocess  # pylint: disable=g-import-not-at-top
+  import sys  # pylint: disable=g-import-not-at-top
+  code = ('import os, sys\n'
+          'from mnist_tfx.kubeflow import entrypoint\n'
+          'entrypoint.import_kfp_for_runtime()\n'
+          'from kfp.pipeline_spec import pipeline_spec_pb2\n'
+          'print(sorted(m for m in ("kfp.client", "kfp.dsl", "kubernetes") if m in sys.modules),'
+          ' os.environ.get("_KFP_RUNTIME"))\n')
+  result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                          check=True)
+  assert result.stdout.split('\n')[-2] == '[] None'
