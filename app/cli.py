@@ -39,6 +39,7 @@ from mnist_tfx.kubeflow.submit import BackendError
 from mnist_tfx.lib.errors import DataError
 from mnist_tfx.lib.errors import OptionError
 from mnist_tfx.lib.errors import UsageError
+from mnist_tfx.lib.process_exit import exit_now
 from mnist_tfx.pipeline import configs
 
 # Commands import what they need when they run: TFX and TensorFlow take half a minute
@@ -64,6 +65,12 @@ def main(argv: Optional[List[str]] = None) -> int:
   except (UsageError, run_lock.Busy, BackendError) as e:
     print(f'error: {e}{args.refused_note}', file=sys.stderr)
     return EXIT_FAILED
+
+
+def entry() -> typing.NoReturn:
+  """The `mnist-pipeline` command: main(), then the process ends without the interpreter's
+  teardown of TensorFlow (lib/process_exit.py), seconds after every command that imports it."""
+  exit_now(main())
 
 
 def _set_environment(tf_log_level: str) -> None:
@@ -267,4 +274,4 @@ def _add_backend_flags(parser: argparse.ArgumentParser, schedule: bool) -> None:
 
 
 if __name__ == '__main__':
-  sys.exit(main())
+  entry()

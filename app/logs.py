@@ -5,6 +5,7 @@ both file descriptors are pointed at the log file; the terminal keeps a copy of
 the original stdout, and a logging handler echoes component starts and ends to it.
 """
 
+import atexit
 import logging
 import os
 import sys
@@ -39,6 +40,7 @@ def to_file(log_dir: str) -> Tuple[str, TextIO]:
   sys.stdout.flush()
   sys.stderr.flush()
   terminal = os.fdopen(os.dup(1), 'w', buffering=1)
+  atexit.register(terminal.flush)  # However the process leaves (lib/process_exit.py).
   log_fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
   os.dup2(log_fd, 1)
   os.dup2(log_fd, 2)

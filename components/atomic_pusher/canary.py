@@ -34,6 +34,7 @@ import time
 from typing import NamedTuple, Optional
 
 from mnist_tfx.lib import contracts
+from mnist_tfx.lib.process_exit import exit_now
 
 # Largest difference allowed between a probability the staged version gives and the
 # Trainer's model's (float32 on CPU differs by about 1e-7; float16 on GPUs by more).
@@ -204,4 +205,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-  sys.exit(main())
+  exit_now(main())  # The Pusher waits for this process: not for TensorFlow's teardown too.
