@@ -1,8 +1,9 @@
-"""AtomicPusher's executor on real artifacts: a push repeated after a crash is recorded, not
-copied again, and a damaged served version is never taken for the model. (Its canary:
-tests/reliability/test_canary.py.)"""
+"""AtomicPusher's executor on the session's tiny model (tests/support/artifacts.py): a push
+repeated after a crash is recorded, not copied again, and a damaged served version is never
+taken for the model. Each push that publishes runs the canary in a fresh process (about
+10 s here); two do, so those two tests are in the full tier: 20 s do not fit in the fast
+tier's budget. (The canary's own cases: tests/reliability/test_canary.py.)"""
 
-import glob
 import json
 import os
 import shutil
@@ -10,19 +11,19 @@ import shutil
 import pytest
 
 from mnist_tfx.lib import serving_dir
+from tests.support import artifacts
 
 # TFX is imported by each test, not at collection (half a minute).
 # pylint: disable=g-import-not-at-top
 
 
-def _model(tmp_path, first_run):
-  """A copy of the shared first run's Trainer model: the canary loads and asks it."""
+def _model(tmp_path, tiny_trained):
+  """A copy of the session's Trainer model: the canary loads and asks it."""
   from tfx.types import standard_artifacts
   model = standard_artifacts.Model()
   model.uri = str(tmp_path / 'model')
-  trained, = glob.glob(os.path.join(first_run[0], 'pipeline', 'Trainer', 'model', '*',
-                                    'Format-Serving'))
-  shutil.copytree(trained, tmp_path / 'model' / 'Format-Serving')
+  shutil.copytree(artifacts.serving_model(tiny_trained['model']),
+                  tmp_path / 'model' / 'Format-Serving')
   return model
 
 
@@ -42,21 +43,23 @@ def _push(model, serving, tmp_path, n):
   return pushed.get_string_custom_property('pushed_version')
 
 
-@pytest.mark.full
-def test_a_push_repeated_after_a_crash_records_the_version_already_there(tmp_path, first_run):
+@pytest.mark.full  # One canary.
+def test_a_push_repeated_after_a_crash_records_the_version_already_there(
+    tmp_path, tiny_trained):
   serving = str(tmp_path / 'serving')
-  model = _model(tmp_path, first_run)
+  model = _model(tmp_path, tiny_trained)
   first = _push(model, serving, tmp_path, 1)
   # The process died after the rename, before ML Metadata recorded the push: the step runs again.
   again = _push(model, serving, tmp_path, 2)
   assert again == first and serving_dir.versions(serving) == [first]
 
 
-@pytest.mark.full
-def test_a_damaged_served_version_is_pushed_over_not_recorded(tmp_path, first_run):
+@pytest.mark.full  # One canary.
+def test_a_damaged_served_version_is_pushed_over_not_recorded(tmp_path, tiny_trained):
   serving = str(tmp_path / 'serving')
-  model = _model(tmp_path, first_run)
-  first = _push(model, serving, tmp_path, 1)
+  model = _model(tmp_path, tiny_trained)
+  # The same model, served earlier (published as a push publishes it, without the canary).
+  first = serving_dir.publish(os.path.join(model.uri, 'Format-Serving'), serving)
   with open(os.path.join(serving, first, 'saved_model.pb'), 'ab') as f:
     f.write(b'!')
   second = _push(model, serving, tmp_path, 2)
