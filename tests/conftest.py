@@ -105,6 +105,19 @@ def small_data_root(tmp_path_factory, mnist_arrays):
 
 
 @pytest.fixture(scope='session')
+def tiny_data_root(tmp_path_factory, mnist_arrays):
+  """A data root of the first TINY_TRAIN training and TINY_EVAL test digits: for runs that
+  assert no accuracy (with a gate of 0), where the per-run costs, not the digits, dominate."""
+  images, labels = mnist_arrays['train']
+  tiny = {'train': (images[:idx_files.TINY_TRAIN], labels[:idx_files.TINY_TRAIN])}
+  images, labels = mnist_arrays['eval']
+  tiny['eval'] = (images[:idx_files.TINY_EVAL], labels[:idx_files.TINY_EVAL])
+  root, _ = once(tmp_path_factory, 'tiny_mnist',
+                 lambda folder: idx_files.write_data_root(folder, tiny))
+  return root
+
+
+@pytest.fixture(scope='session')
 def first_run(tmp_path_factory, small_data_root):
   """(output folder, result) of a quick run on the small slice: it pushes version 1.
 

@@ -11,10 +11,7 @@ import pytest
 
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.pipeline import configs
-from mnist_tfx.pipeline import unchanged
-from tests.support.cli_runs import QUICK
 from tests.support.cli_runs import component_states
-from tests.support.cli_runs import run_cli
 from tests.support.cli_runs import served_versions
 
 pytestmark = pytest.mark.full
@@ -52,23 +49,6 @@ def test_both_signatures_answer_real_test_digits(first_run, mnist_arrays):
                              by_example['probabilities'].numpy(), atol=1e-5)
   np.testing.assert_allclose(by_example['probabilities'].numpy().sum(axis=1), 1.0, atol=1e-4)
   assert np.mean(digits == labels) >= 0.8
-
-
-def test_second_run_with_nothing_changed_is_all_cached(first_run, small_data_root):
-  """Answered without TFX (pipeline/unchanged.py); asked again without the stamp, TFX's
-  cache finds every component cached, and nothing new is pushed either way."""
-  output_dir, _ = first_run
-  result = run_cli(small_data_root, output_dir, *QUICK)
-  assert result.returncode == 0
-  assert 'TFX was not started' in result.stdout and not component_states(result.stdout)
-  os.remove(os.path.join(output_dir, unchanged.STAMP))
-  result = run_cli(small_data_root, output_dir, *QUICK)
-  assert result.returncode == 0
-  states = component_states(result.stdout)
-  assert len(states) == len(ComponentId.ORDER) and set(states.values()) == {'cached'}
-  assert 'nothing new pushed' in result.stdout
-  assert len(served_versions(output_dir)) == 1
-  assert os.path.exists(os.path.join(output_dir, unchanged.STAMP))  # Vouched for again.
 
 
 def test_the_run_record_reads_back_what_each_component_wrote(first_run):

@@ -14,7 +14,7 @@ import pytest
 
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.pipeline import unchanged
-from tests.support.cli_runs import QUICK
+from tests.support.cli_runs import TINY
 from tests.support.cli_runs import component_states
 from tests.support.cli_runs import mnist_pipeline
 from tests.support.cli_runs import run_cli
@@ -26,14 +26,14 @@ NO_TFX = 'TFX was not started'
 
 
 @pytest.fixture(scope='module')
-def story(tmp_path_factory, small_data_root):
+def story(tmp_path_factory, tiny_data_root):
   base = tmp_path_factory.mktemp('no_change')
   data, outputs = base / 'data', base / 'outputs'
-  shutil.copytree(small_data_root, data)
+  shutil.copytree(tiny_data_root, data)
   runs = {}
 
   def run(name, *flags):
-    runs[name] = run_cli(data, outputs, *QUICK, *flags)
+    runs[name] = run_cli(data, outputs, *TINY, *flags)
 
   run('first')
   run('same again')

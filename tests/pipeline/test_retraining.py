@@ -103,6 +103,7 @@ def _good_span_3(world):
   with contextlib.suppress(FileNotFoundError):
     os.remove(os.path.join(world['outputs'], unchanged.STAMP))
   step['again'] = run_cli(world['data'], world['outputs'], *flags)
+  step['stamp_again'] = os.path.exists(os.path.join(world['outputs'], unchanged.STAMP))
   step['versions_again'] = served_versions(world['outputs'])
   return step
 
@@ -201,7 +202,9 @@ def test_a_second_run_after_a_warm_push_is_all_cached(world):
   assert step['again'].returncode == cli.EXIT_OK
   states = component_states(step['again'].stdout)
   assert set(states.values()) == {'cached'} and len(states) == len(ComponentId.ORDER)
+  assert 'nothing new pushed' in step['again'].stdout
   assert step['versions_again'] == step['versions']
+  assert step['stamp_again']  # The all-cached run is vouched for again (pipeline/unchanged.py).
 
 
 def test_cold_start_trains_from_random_weights(world):

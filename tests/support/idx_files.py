@@ -14,6 +14,9 @@ MNIST = os.path.join(PROJECT, 'data', 'mnist')
 # in two epochs (about 160 steps).
 SMALL_TRAIN = 5000
 SMALL_EVAL = 1000
+# The tiny slice: one epoch of it trains a poor model (about half right) in seconds.
+TINY_TRAIN = 1000
+TINY_EVAL = 300
 # Split name -> file-name prefix, as MNIST names its files.
 PREFIXES = {'train': 'train', 'eval': 't10k'}
 
