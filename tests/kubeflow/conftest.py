@@ -11,15 +11,15 @@ BUCKET = 'kfp-standin'
 
 @pytest.fixture(scope='session')
 def standin_spec(tmp_path_factory):
-  """(spec, config): the pipeline compiled for the stand-in's bucket (ram://), as a quick run
-  (two epochs on the small slice reach about 95%, so the quick gate blesses them)."""
+  """(spec, config): the pipeline compiled for the stand-in's bucket (ram://), for the tiny
+  slice (tiny_data_root): one epoch, and a gate of 0, so that any model is blessed and pushed."""
   from mnist_tfx.kubeflow import compiler  # pylint: disable=g-import-not-at-top
   from mnist_tfx.kubeflow import configs as kubeflow_configs  # pylint: disable=g-import-not-at-top
   from mnist_tfx.pipeline import configs  # pylint: disable=g-import-not-at-top
 
   config = configs.PipelineConfig(
-      data_root=f'ram://{BUCKET}/mnist', output_dir=f'ram://{BUCKET}/outputs', epochs=2, seed=7,
-      accuracy_threshold=0.8, digit_accuracy_floor=0.5)
+      data_root=f'ram://{BUCKET}/mnist', output_dir=f'ram://{BUCKET}/outputs', epochs=1, seed=7,
+      accuracy_threshold=0.0, digit_accuracy_floor=0.0)
 
   def make(folder):
     return compiler.compile_pipeline(config, kubeflow_configs.KubeflowConfig(

@@ -1,11 +1,13 @@
-"""LabelCheck through the command line: a span with wrong labels stops before anything trains.
+"""LabelCheck's sensitivity with a real served model: a few wrong labels stop a span.
 
-Span 1 is the shared first run's small slice, served as version 1. Each case adds a
-span 2 of the next 3,000 training digits to its own copy of that data root, and runs on
-a copy of the first run's ML Metadata and serving directory. Shuffled labels keep every
-digit's share, and one digit's labels swapped with another's moves the shares by about
-a point: DataGate's drift check passes all of them, by design; LabelCheck must not.
-(The 30% case, and a clean span that passes, are in test_retraining.py's story.)
+The shared first run's model (two epochs on the small slice, about 94% right) is served,
+and StartingModel's executor copies it as a run does. Span 2 holds the next 3,000 training
+digits with 10% of their labels shuffled, or with the labels of 1 and 7 swapped: both keep
+DataGate's drift check quiet (shuffling keeps every digit's share; the swap moves two
+shares by about a point), and LabelCheck's executor must stop both, naming the labels it
+disagrees with most. The run that stops before training, through the command line, is
+test_retraining.py's story (30% shuffled); the executor on a tiny model, and a clean span
+passing, are tests/components/test_label_check.py.
 """
 
 import re
@@ -14,17 +16,17 @@ import shutil
 import numpy as np
 import pytest
 
-from mnist_tfx.app import cli
+from mnist_tfx.lib.errors import DataError
+from mnist_tfx.pipeline import configs
+from tests.support import artifacts
 from tests.support import idx_files
-from tests.support.folders import copy_run
-from tests.support.cli_runs import QUICK
-from tests.support.cli_runs import component_states
-from tests.support.cli_runs import run_cli
-from tests.support.cli_runs import served_versions
 
 pytestmark = pytest.mark.full
 
 SPAN = slice(5000, 8000)
+MARGIN = configs.PipelineConfig().label_agreement_margin  # What the pipeline passes.
+
+# pylint: disable=g-import-not-at-top  (TFX loads inside the tests, not at collection.)
 
 
 def _shuffled(labels, share, seed):
@@ -42,50 +44,58 @@ def _swapped(labels, one, other):
 
 
 @pytest.fixture(scope='module')
-def stopped(tmp_path_factory, small_data_root, first_run):
-  """{case: (result, versions after)} of a run on span 2 with that case's labels."""
-  base = tmp_path_factory.mktemp('label_check')
-  output_dir = base / 'outputs'
-  copy_run(first_run[0], output_dir)
-  images, labels = idx_files.read_split('train', SPAN.stop)
-  cases = {'shuffled 10%': _shuffled(labels[SPAN], 0.1, seed=10),
-           '1 and 7 swapped': _swapped(labels[SPAN], 1, 7)}
-  found = {}
-  for number, (case, span_labels) in enumerate(cases.items()):
-    data = base / f'data-{number}'
-    shutil.copytree(small_data_root, data)
-    idx_files.write_data_root(base / f'batch-{number}', {'train': (images[SPAN], span_labels)})
-    assert cli.main(['add-span', str(base / f'batch-{number}'), '--data-root', str(data)]) == 0
-    found[case] = (run_cli(data, output_dir, *QUICK), served_versions(output_dir))
-  found['served before'] = served_versions(first_run[0])
-  return found
+def served(tmp_path_factory, first_run):
+  """StartingModel's copy of the first run's served model, as a run on new data makes it."""
+  from mnist_tfx.components.starting_model import StartingModel
+  folder = tmp_path_factory.mktemp('label_check_served')
+  served_model = artifacts.new('Model', folder / 'served')
+  StartingModel.EXECUTOR_SPEC.executor_class().Do(
+      {'examples': [artifacts.new('Examples', folder / 'examples')]}, {'served': [served_model]},
+      {'serving_dir': str(first_run[0] / 'serving')})
+  return served_model
 
 
-def _agreement(stdout):
-  """(agreement, the served model's test accuracy) from LabelCheck's error line."""
+def _stopped(folder, small_data_root, served_model, span_labels) -> str:
+  """IdxExampleGen's examples of the small slice plus a span 2 with these labels, then
+  LabelCheck's executor; the message of the DataError it must raise."""
+  from mnist_tfx.components.idx_example_gen.component import IdxExampleGen
+  from mnist_tfx.components.label_check import LabelCheck
+  images, _ = idx_files.read_split('train', SPAN.stop)
+  root = folder / 'data'
+  shutil.copytree(small_data_root, root)
+  idx_files.write_data_root(root / 'span-2', {'train': (images[SPAN], span_labels)})
+  examples = artifacts.new('Examples', folder / 'examples')
+  IdxExampleGen.EXECUTOR_SPEC.executor_class().Do({}, {'examples': [examples]},
+                                                  {'data_root': str(root)})
+  with pytest.raises(DataError) as error:
+    LabelCheck.EXECUTOR_SPEC.executor_class().Do(
+        {'examples': [examples], 'served': [served_model]},
+        {'check': [artifacts.new('File', folder / 'check')]}, {'margin': MARGIN})
+  return str(error.value)
+
+
+def _agreement(message):
+  """(agreement, the served model's test accuracy) from LabelCheck's message."""
   match = re.search(r'agrees with ([0-9.]+) of its \d+ labels; .* \(its test accuracy ([0-9.]+)',
-                    stdout)
+                    message)
   return float(match[1]), float(match[2])
 
 
-@pytest.mark.parametrize('case', ['shuffled 10%', '1 and 7 swapped'])
-def test_wrong_labels_stop_the_run_before_training(stopped, case):
-  result, versions = stopped[case]
-  assert result.returncode == cli.EXIT_BAD_DATA
-  error = next(line for line in result.stdout.splitlines() if line.startswith('error:'))
-  assert error.startswith('error: bad input data: span 2: the served model (version ')
-  agreement, expected = _agreement(error)
-  assert agreement < expected - 0.03
-  states = component_states(result.stdout)
-  assert states['LabelCheck'] == 'FAILED'
-  assert 'Transform' not in states and 'Trainer' not in states
-  assert versions == stopped['served before']
+def test_ten_percent_of_the_labels_shuffled_stop_the_span(tmp_path, small_data_root, served):
+  _, labels = idx_files.read_split('train', SPAN.stop)
+  message = _stopped(tmp_path, small_data_root, served, _shuffled(labels[SPAN], 0.1, seed=10))
+  assert message.startswith('span 2: the served model (version ')
+  agreement, expected = _agreement(message)
+  assert agreement < expected - MARGIN
 
 
-def test_a_swapped_pair_is_named(stopped):
-  result, _ = stopped['1 and 7 swapped']
-  error = next(line for line in result.stdout.splitlines() if line.startswith('error:'))
-  named = error.split('Most disagreed: ')[1].split('.')[0].split(', ')
+def test_one_and_seven_swapped_stop_the_span_and_the_pair_is_named(
+    tmp_path, small_data_root, served):
+  _, labels = idx_files.read_split('train', SPAN.stop)
+  message = _stopped(tmp_path, small_data_root, served, _swapped(labels[SPAN], 1, 7))
+  agreement, expected = _agreement(message)
+  assert agreement < expected - MARGIN
+  named = message.split('Most disagreed: ')[1].split('.')[0].split(', ')
   # The two most frequent disagreements are the swap, both ways.
   assert sorted(pair.split(':')[0] for pair in named[:2]) == ['1 labelled as 7',
                                                              '7 labelled as 1']
