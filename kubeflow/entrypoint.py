@@ -179,7 +179,6 @@ def run_executor(args: argparse.Namespace, beam_args: List[str]) -> None:
   # pylint: disable=g-import-not-at-top
   from absl import logging as absl_logging
   from kfp.pipeline_spec import pipeline_spec_pb2
-  from tfx import version as tfx_version
   from tfx.dsl.components.base import base_beam_executor
   from tfx.dsl.components.base import base_executor
   from tfx.dsl.io import fileio
@@ -192,9 +191,6 @@ def run_executor(args: argparse.Namespace, beam_args: List[str]) -> None:
   from mnist_tfx.kubeflow import entrypoint_utils
   # pylint: enable=g-import-not-at-top
   absl_logging.set_verbosity(absl_logging.INFO)
-  absl_logging.info('Running the executor as TFX %s kubeflow_v2_run_executor does, '
-                    'without importing the Evaluator unless the executor is one',
-                    tfx_version.__version__)
 
   # Rehydrate inputs/outputs/exec_properties from the serialized metadata.
   executor_input = pipeline_spec_pb2.ExecutorInput()

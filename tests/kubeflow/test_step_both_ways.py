@@ -4,9 +4,8 @@ TFX 1.16's kubeflow_v2_run_executor (with its import of the Evaluator) and
 mnist_tfx.kubeflow.entrypoint (its run_executor, without) each run the compiled
 command's arguments, one after the other, on the same paths. The output metadata
 (as JSON) and every file the step wrote (the records of a TFRecord file) must be
-the same. The copied
-helpers (kubeflow/entrypoint_utils.py) are pinned to TFX's own, and the Evaluator's
-step is told apart as TFX tells it.
+the same. The copied helpers (kubeflow/entrypoint_utils.py) are pinned to TFX's
+own, and the Evaluator's step is told apart as TFX tells it.
 """
 
 import hashlib
@@ -28,7 +27,6 @@ pytestmark = pytest.mark.full
 OURS = ['python', '-m', 'mnist_tfx.kubeflow.entrypoint']
 # The modules only the Evaluator's step needs; ours must not import them for the others.
 EVALUATOR_ONLY = ('tfx.components.evaluator.executor', 'tensorflow_model_analysis')
-TINY = {'train': 300, 'eval': 100}
 
 
 def _executor_input(spec, task: str, root: str, parameters: Dict[str, Any],
@@ -109,20 +107,12 @@ def _both_ways(spec, task, executor_input, root):
 
 
 @pytest.fixture(scope='module')
-def tiny_data_root(tmp_path_factory, mnist_arrays):
-  root = tmp_path_factory.mktemp('tiny_mnist')
-  idx_files.write_data_root(root, {split: (images[:TINY[split]], labels[:TINY[split]])
-                                   for split, (images, labels) in mnist_arrays.items()})
-  return str(root)
-
-
-@pytest.fixture(scope='module')
 def example_gen(standin_spec, tiny_data_root, tmp_path_factory):
   """(tfx's way, ours, executor input) of IdxExampleGen on the tiny data; ours' outputs kept."""
   spec, _ = standin_spec
-  root = str(tmp_path_factory.mktemp('both_ways') / 'IdxExampleGen')
+  root = str(tmp_path_factory.mktemp('both_ways'))
   executor_input = _executor_input(spec, 'IdxExampleGen', root,
-                                   {'data_root': tiny_data_root}, {})
+                                   {'data_root': str(tiny_data_root)}, {})
   tfx, ours = _both_ways(spec, 'IdxExampleGen', executor_input, root)
   return tfx, ours, executor_input
 
@@ -131,7 +121,8 @@ def test_idx_example_gen_writes_the_same_records_and_metadata(example_gen):
   (tfx_metadata, tfx_files, tfx_imported), (metadata, files, imported), _ = example_gen
   assert metadata == tfx_metadata
   examples = metadata['artifacts']['examples']['artifacts'][0]['metadata']
-  assert json.loads(examples['example_counts']) == {'train': 300, 'eval': 100}
+  assert json.loads(examples['example_counts']) == {'train': idx_files.TINY_TRAIN,
+                                                     'eval': idx_files.TINY_EVAL}
   assert files == tfx_files
   assert {'IdxExampleGen/examples/Split-train/data_tfrecord-00000-of-00001.gz',
           'IdxExampleGen/examples/Split-eval/data_tfrecord-00000-of-00001.gz'} <= set(files)
@@ -147,13 +138,13 @@ def test_starting_model_reads_a_typed_input_the_same_way(standin_spec, example_g
   _, (metadata, _, _), gen_input = example_gen
   examples = dict(metadata['artifacts']['examples']['artifacts'][0], name='7')
   examples['type'] = gen_input['outputs']['artifacts']['examples']['artifacts'][0]['type']
-  root = str(tmp_path / 'StartingModel')
+  root = str(tmp_path / 'steps')
   executor_input = _executor_input(
       spec, 'StartingModel', root, {'serving_dir': str(tmp_path / 'serving')},
       {'examples': {'artifacts': [examples]}})
   (tfx_metadata, tfx_files, _), (metadata, files, imported) = _both_ways(
       spec, 'StartingModel', executor_input, root)
-  assert metadata == tfx_metadata
+  assert metadata == tfx_metadata and metadata['artifacts'].keys() == {'served'}
   assert files == tfx_files
   assert not any(module in imported for module in EVALUATOR_ONLY)
 
