@@ -32,7 +32,8 @@ def served(tmp_path_factory, tiny_trained):
   """StartingModel's copy of the tiny model, published as the served version."""
   folder = tmp_path_factory.mktemp('served')
   version = artifacts.publish(tiny_trained['model'], folder / 'serving')
-  return _starting_model(folder, tiny_trained, folder / 'serving'), version
+  return artifacts.starting_model(folder, artifacts.artifact(tiny_trained['examples']),
+                                  folder / 'serving'), version
 
 
 @pytest.fixture(scope='module')
@@ -45,15 +46,6 @@ def read(tiny_trained):
   np.testing.assert_array_equal(train_labels, labels)
   return (images, labels, digits), artifacts.answers(
       model, artifacts.split_uri(tiny_trained['examples'], 'eval'))
-
-
-def _starting_model(folder, tiny_trained, serving):
-  from mnist_tfx.components.starting_model import StartingModel
-  served_model = artifacts.new('Model', folder / 'served')
-  StartingModel.EXECUTOR_SPEC.executor_class().Do(
-      {'examples': [artifacts.artifact(tiny_trained['examples'])]}, {'served': [served_model]},
-      {'serving_dir': str(serving)})
-  return served_model
 
 
 def _span_2(folder, tiny_trained, images, labels):
@@ -98,7 +90,8 @@ def test_a_damaged_served_model_skips_the_check_naming_the_damage(tmp_path, tiny
   version = artifacts.publish(tiny_trained['model'], serving)
   with open(serving / version / 'saved_model.pb', 'ab') as f:
     f.write(b'!')
-  served_model = _starting_model(tmp_path, tiny_trained, serving)
+  served_model = artifacts.starting_model(
+      tmp_path, artifacts.artifact(tiny_trained['examples']), serving)
   check = _check(tmp_path, artifacts.artifact(tiny_trained['examples']), served_model)
   assert _record(check) == {
       'version': version,

@@ -15,12 +15,8 @@ from tests.support import folders
 
 def _starting_model(tmp_path, tiny_trained, serving):
   """Runs the executor as the StartingModel step does; its `served` artifact."""
-  from mnist_tfx.components.starting_model import StartingModel
-  served = artifacts.new('Model', tmp_path / 'served')
-  StartingModel.EXECUTOR_SPEC.executor_class().Do(
-      {'examples': [artifacts.artifact(tiny_trained['examples'])]}, {'served': [served]},
-      {'serving_dir': str(serving)})
-  return served
+  return artifacts.starting_model(tmp_path, artifacts.artifact(tiny_trained['examples']),
+                                  serving)
 
 
 def _copy(served):

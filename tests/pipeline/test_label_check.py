@@ -46,13 +46,9 @@ def _swapped(labels, one, other):
 @pytest.fixture(scope='module')
 def served(tmp_path_factory, first_run):
   """StartingModel's copy of the first run's served model, as a run on new data makes it."""
-  from mnist_tfx.components.starting_model import StartingModel
   folder = tmp_path_factory.mktemp('label_check_served')
-  served_model = artifacts.new('Model', folder / 'served')
-  StartingModel.EXECUTOR_SPEC.executor_class().Do(
-      {'examples': [artifacts.new('Examples', folder / 'examples')]}, {'served': [served_model]},
-      {'serving_dir': str(first_run[0] / 'serving')})
-  return served_model
+  return artifacts.starting_model(folder, artifacts.new('Examples', folder / 'examples'),
+                                  first_run[0] / 'serving')
 
 
 def _stopped(folder, small_data_root, served_model, span_labels) -> str:

@@ -66,6 +66,16 @@ def new(kind: str, uri):
   return made
 
 
+def starting_model(folder, examples, serving):
+  """Runs StartingModel's executor as its step does, on an Examples artifact and a serving
+  directory; returns its `served` artifact (under folder/served)."""
+  from mnist_tfx.components.starting_model import StartingModel
+  served = new('Model', folder / 'served')
+  StartingModel.EXECUTOR_SPEC.executor_class().Do(
+      {'examples': [examples]}, {'served': [served]}, {'serving_dir': str(serving)})
+  return served
+
+
 def pipeline_config(folder, **fields):
   """The PipelineConfig of a run writing under folder/outputs."""
   from mnist_tfx.pipeline import configs
