@@ -30,7 +30,6 @@ were most of every other step's start-up (kubeflow/README.md, "Step start-up").
 """
 
 import argparse
-import atexit
 import json
 import logging
 import os
@@ -40,6 +39,8 @@ from typing import Any, Dict, List, Tuple, Type
 from absl import app
 from absl.flags import argparse_flags
 import yaml
+
+from mnist_tfx.lib.process_exit import exit_now
 
 # KFP's own artifact types (kfp/dsl/types/artifact_types.py): no TFX class stands behind them.
 KFP_TYPE_PREFIX = 'system.'
@@ -120,18 +121,6 @@ def remove_folder_markers(uri: str) -> int:
     except tf.errors.NotFoundError:
       pass
   return removed
-
-
-def _leave(status: int) -> None:
-  """Runs Python's exit handlers (logs flushed), then exits without the C++ teardown.
-
-  os._exit also skips joining non-daemon threads; the executor has returned, so
-  whatever such a thread still had to do would not be part of the step's outputs.
-  """
-  atexit._run_exitfuncs()  # pylint: disable=protected-access
-  sys.stdout.flush()
-  sys.stderr.flush()
-  os._exit(status)  # pylint: disable=protected-access
 
 
 def is_evaluator(executor_cls: Type[Any]) -> bool:
@@ -294,7 +283,7 @@ def main(parsed_args: Tuple[argparse.Namespace, List[str]]) -> None:
     count = remove_folder_markers(uri)
     if count:
       logging.info('Removed %d folder marker objects under %s', count, uri)
-  _leave(0)
+  exit_now(0)  # The executor has returned: no teardown (lib/process_exit.py).
 
 
 if __name__ == '__main__':

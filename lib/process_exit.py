@@ -4,9 +4,8 @@ Once TensorFlow (and with TFX, Beam and TFMA) is imported, Python's own exit
 spends seconds freeing modules and running C++ destructors after the work is done:
 15 s after an all-cached `mnist-pipeline run` on a busy 2-core machine, 3 s after
 the canary. Nothing is written then, and TensorFlow has been reported to abort in it
-("pure virtual method called", sky-uk/kfp-operator, TFX 1.17). Every command and the
-canary leave through exit_now() instead (the Kubeflow step's entrypoint does the same in
-its own _leave).
+("pure virtual method called", sky-uk/kfp-operator, TFX 1.17). Every command, the
+canary and the Kubeflow step leave through exit_now() instead.
 """
 
 import atexit
