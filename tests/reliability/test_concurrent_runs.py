@@ -10,7 +10,7 @@ import pytest
 
 from mnist_tfx.app import run_lock
 from tests.support.cli_runs import QUICK
-from tests.support.cli_runs import run_cli
+from tests.support.cli_runs import mnist_pipeline
 from tests.reliability.table import command_line
 
 pytestmark = pytest.mark.full
@@ -51,7 +51,8 @@ def test_a_second_run_on_a_held_output_folder_refuses_and_writes_nothing(
   output_dir = tmp_path / 'outputs'
   with run_lock.hold(str(output_dir)):
     started = time.time()
-    result = run_cli(small_data_root, output_dir, *QUICK)
+    result = mnist_pipeline('run', '--data-root', small_data_root, '--output-dir', output_dir,
+                            *QUICK)  # Fresh: the refusal must come before TFX loads.
     seconds = time.time() - started
   record('a run on an output folder another process holds',
          'refused before TFX loads, one line naming the holder, exit 1; nothing written',

@@ -15,8 +15,6 @@ import os
 import pathlib
 import queue
 import signal
-import subprocess
-import sys
 import threading
 import time
 
@@ -28,10 +26,11 @@ from mnist_tfx.pipeline import configs
 from tests.reliability.table import command_line
 from tests.support.cli_runs import QUICK
 from tests.support.cli_runs import component_states
-from tests.support.cli_runs import mnist_pipeline
+from tests.support.cli_runs import run_cli
 from tests.support.cli_runs import served_versions
 from tests.support.folders import mount_small_disk
 from tests.support.folders import snapshot
+from tests.support.warm_cli import WarmRun
 
 pytestmark = pytest.mark.full
 
@@ -74,8 +73,8 @@ def story(tmp_path_factory, small_data_root):
   return story
 
 
-def _progress_lines(process, lines: queue.Queue):
-  for line in process.stdout:
+def _progress_lines(process: WarmRun, lines: queue.Queue):
+  for line in process.lines():
     lines.put(line)
   lines.put(None)
 
@@ -105,9 +104,7 @@ def _poll(found, timeout=120):
 
 def _kill_during(story: Story, component: str, moment) -> Killed:
   """Starts a run, SIGKILLs it at `moment` inside `component`; returns what was left."""
-  process = subprocess.Popen(
-      [sys.executable, '-m', 'mnist_tfx.app.cli', *_run_args(story)],
-      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+  process = WarmRun(*_run_args(story))
   lines, seen = queue.Queue(), []
   threading.Thread(target=_progress_lines, args=(process, lines), daemon=True).start()
   try:
@@ -115,7 +112,7 @@ def _kill_during(story: Story, component: str, moment) -> Killed:
     what = moment(story)
   finally:
     process.send_signal(signal.SIGKILL)
-    process.wait(timeout=60)
+    process.result(timeout=60)
   while (line := lines.get(timeout=60)) is not None:
     seen.append(line)
   assert not any(line.split()[-2:] == [component, 'done'] for line in seen), \
@@ -185,7 +182,7 @@ KILLS = [
 
 def _run_after_the_kills(story: Story) -> dict:
   from mnist_tfx.app import history  # pylint: disable=g-import-not-at-top
-  result = mnist_pipeline(*_run_args(story))
+  result = run_cli(story.data_root, story.output_dir, *QUICK)
   versions = served_versions(story.output_dir)
   config = configs.PipelineConfig(output_dir=str(story.output_dir))
   return {'result': result, 'states': component_states(result.stdout), 'versions': versions,
@@ -214,7 +211,7 @@ def _damage_then_fill_the_disk(story: Story) -> dict:
   if unmount is None:
     return {'skipped': 'cannot mount a tmpfs here: needs root'}
   try:
-    result = mnist_pipeline(*_run_args(story))
+    result = run_cli(story.data_root, story.output_dir, *QUICK)
     after = snapshot(serving)
     names = sorted(os.listdir(serving))
   finally:
@@ -225,7 +222,7 @@ def _damage_then_fill_the_disk(story: Story) -> dict:
 
 
 def _run_with_room_again(story: Story) -> dict:
-  result = mnist_pipeline(*_run_args(story))
+  result = run_cli(story.data_root, story.output_dir, *QUICK)
   versions = served_versions(story.output_dir)
   return {'result': result, 'states': component_states(result.stdout), 'versions': versions,
           'newest_problem': serving_dir.problem(str(story.output_dir / 'serving'), versions[-1])}
@@ -234,7 +231,8 @@ def _run_with_room_again(story: Story) -> dict:
 def _refuse_a_damaged_model(story: Story) -> dict:
   damaged = _damage(story)
   before = snapshot(story.output_dir / 'serving')
-  result = mnist_pipeline(*_run_args(story, '--refuse-corrupt-served-model'))
+  result = run_cli(story.data_root, story.output_dir, *QUICK,
+                   '--refuse-corrupt-served-model')
   return {'damaged': damaged, 'result': result,
           'unchanged': snapshot(story.output_dir / 'serving') == before,
           'errors': [line for line in result.stdout.splitlines() if line.startswith('error:')]}

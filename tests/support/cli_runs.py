@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+from tests.support.warm_cli import WarmRun
+
 # The figures the run report's page shows, by id (components/run_report/page.py).
 REPORT_FIGURES = ('loss', 'accuracy', 'learning-rate', 'digit-accuracy', 'confusion',
                   'misclassified', 'label-shares')
@@ -19,11 +21,15 @@ TINY = ('--epochs', '1', '--seed', '7', '--accuracy-threshold', '0',
 
 
 def run_cli(data_root, output_dir, *flags) -> subprocess.CompletedProcess:
-  return mnist_pipeline('run', '--data-root', data_root, '--output-dir', output_dir, *flags)
+  """`mnist-pipeline run`, forked with TFX already imported (tests/support/warm_cli.py)."""
+  result = WarmRun('run', '--data-root', data_root, '--output-dir', output_dir,
+                   *flags).result(timeout=1800)
+  print(result.stdout, result.stderr)  # Shown by pytest when a test fails.
+  return result
 
 
 def mnist_pipeline(*args, unprivileged: bool = False) -> subprocess.CompletedProcess:
-  """`mnist-pipeline ARGS` in a subprocess.
+  """`mnist-pipeline ARGS` in a fresh interpreter, imports and all.
 
   unprivileged: without the power to ignore file permissions (as root, setpriv
   drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH), so an unreadable file is unreadable.
