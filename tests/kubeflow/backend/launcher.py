@@ -7,6 +7,7 @@ in it. Stand-ins for what the cluster has:
   has gs:// (the launcher maps ram:// as it maps gs://);
 - each pod is a folder: its local disk (`gcs/` for the launcher's /gcs, `tmp/` for
   /tmp) and the image's Python path (the checkout, and pod/ for the bucket);
+- the container's process is forked, its libraries already imported (warm_pods.py);
 - the image's project folder (/mnist-tfx) is this checkout.
 """
 
@@ -26,6 +27,7 @@ from mnist_tfx.kubeflow import compiler
 from tests.kubeflow.backend import errors
 from tests.kubeflow.backend import mlmd
 from tests.kubeflow.backend import object_store
+from tests.kubeflow.backend import warm_pods
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
@@ -86,9 +88,10 @@ def run_task(run: Run, task: str) -> Outcome:
   except errors.BackendError as e:
     return Outcome(executor_input, 0, '', f'failed to execute component: {e}')
 
-  result = subprocess.run(_command(run, task, executor_input), env=_env(run, pod),
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          check=False)
+  output_path = os.path.join(pod, 'output.txt')  # The container's stdout and stderr.
+  returncode = warm_pods.run(_command(run, task, executor_input), _env(run, pod), output_path)
+  with open(output_path) as f:
+    result = subprocess.CompletedProcess([], returncode, f.read())
   logs = executor_input['outputs']['artifacts'].get(EXECUTOR_LOGS)
   if logs:  # launcher_v2.go getLogWriter (467-488): stdout and stderr teed into it.
     with open(local_path(pod, logs['artifacts'][0]['uri']), 'w') as f:
