@@ -25,16 +25,19 @@ from tests.support.cli_runs import run_cli  # pylint: disable=g-import-not-at-to
 from tests.support.folders import once  # pylint: disable=g-import-not-at-top
 
 # The longest modules of the full tier, started first so that the two workers finish
-# together (xdist's loadscope hands out modules in collection order). The stand-in's
-# whole run needs no local run; retraining starts from the shared first run, so the
-# other worker computes that while the stand-in runs, and every later module finds it.
-# Seconds: `bin/test --durations=40` at d6370bd on 2 cores (a benchmark beside it).
+# together (xdist's loadscope hands out modules in collection order). Retraining starts
+# with the shared first run, which the other worker's modules after the stand-in find
+# made. Seconds: `bin/test --durations=60` at 1cfb313 on 2 cores, idle (the stand-in's
+# and the faults' are at 9ddfecc, whose pods are forked warm).
 LONGEST_FIRST = (
-    'tests/kubeflow/test_pipeline_on_backend.py',  # 657 s.
-    'tests/pipeline/test_retraining.py',  # The first run, then about 400 s.
-    'tests/reliability/test_crashes.py',  # 559 s.
-    'tests/pipeline/test_no_change_run.py',  # 469 s.
-    'tests/kubeflow/test_backend_faults.py',  # 380 s.
+    'tests/pipeline/test_retraining.py',  # 156 s, the first run included.
+    'tests/kubeflow/test_pipeline_on_backend.py',  # 112 s.
+    'tests/pipeline/test_no_change_run.py',  # 98 s.
+    'tests/reliability/test_crashes.py',  # 71 s.
+    'tests/kubeflow/test_step_both_ways.py',  # 66 s.
+    'tests/pipeline/test_span_test.py',  # 63 s.
+    'tests/reliability/test_canary.py',  # 60 s.
+    'tests/kubeflow/test_backend_faults.py',  # 44 s.
 )
 # Fixtures that run the whole pipeline: only the full tier may use them.
 FULL_RUN_FIXTURES = ('first_run', 'output_with_a_served_model')
