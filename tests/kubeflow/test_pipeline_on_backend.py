@@ -1,7 +1,7 @@
 """The whole compiled pipeline on the backend stand-in: every step, in order, pushes a model.
 
 Each step is its compiled command in a process of its own (a pod forked with its
-libraries imported: tests/kubeflow/backend/warm_pods.py), handed what the KFP 2.5.0
+libraries imported: tests/support/zygote.py), handed what the KFP 2.5.0
 driver hands it and wrapped in what its launcher does (tests/kubeflow/backend/),
 on the tiny data in a bucket that keeps folder markers as GCS does. So every step
 meets each of the backend's faults that test_backend_faults.py shows with TFX's plain

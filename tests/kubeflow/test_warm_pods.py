@@ -1,4 +1,4 @@
-"""A pod forked warm (tests/kubeflow/backend/warm_pods.py) starts and ends as a fresh
+"""A pod forked warm (launcher.run_in_pod, tests/support/zygote.py) starts and ends as a fresh
 `python -m` in the same pod: the same arguments, folder, Python path, temporary folder
 and pod modules, the same exit status, and the same abort in the interpreter's teardown."""
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.kubeflow.backend import warm_pods
+from tests.kubeflow.backend import launcher
 
 pytestmark = pytest.mark.full
 
@@ -25,17 +25,17 @@ def test_a_warm_pod_starts_and_ends_as_a_fresh_one(tmp_path, monkeypatch, status
   (tmp_path / 'probe.py').write_text(PROBE)
   (tmp_path / 'tmp').mkdir()
   monkeypatch.chdir(tmp_path)
-  env = dict(os.environ, PYTHONPATH=os.pathsep.join([warm_pods.POD_DIR, str(tmp_path)]),
+  env = dict(os.environ, PYTHONPATH=os.pathsep.join([launcher.POD_PYTHONPATH, str(tmp_path)]),
              TMPDIR=str(tmp_path / 'tmp'), PROBE='seen')
   if abort:
     env['KFP_STANDIN_ABORT_AT_EXIT'] = '1'
   command = [sys.executable, '-m', 'probe', str(status), 'two words']
   fresh = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          text=True, check=False)
-  returncode = warm_pods.run(command, env, str(tmp_path / 'output'))
+  returncode = launcher.run_in_pod(command, env, str(tmp_path / 'output'))
   warm = (tmp_path / 'output').read_text()
   assert (returncode, warm) == (fresh.returncode, fresh.stdout)
-  assert f"['{status}', 'two words'] {tmp_path} ['{tmp_path}', '{warm_pods.POD_DIR}'" in warm
+  assert f"['{status}', 'two words'] {tmp_path} ['{tmp_path}', '{launcher.POD_PYTHONPATH}'" in warm
   assert f"{tmp_path / 'tmp'} True seen" in warm
   if abort:
     assert fresh.returncode == -6 and 'pure virtual method called' in fresh.stdout

@@ -27,10 +27,10 @@ from tests.reliability.table import command_line
 from tests.support.cli_runs import QUICK
 from tests.support.cli_runs import component_states
 from tests.support.cli_runs import run_cli
+from tests.support.cli_runs import start_cli
 from tests.support.cli_runs import served_versions
 from tests.support.folders import mount_small_disk
 from tests.support.folders import snapshot
-from tests.support.warm_cli import WarmRun
 
 pytestmark = pytest.mark.full
 
@@ -73,7 +73,7 @@ def story(tmp_path_factory, small_data_root):
   return story
 
 
-def _progress_lines(process: WarmRun, lines: queue.Queue):
+def _progress_lines(process, lines: queue.Queue):
   for line in process.lines():
     lines.put(line)
   lines.put(None)
@@ -104,7 +104,7 @@ def _poll(found, timeout=120):
 
 def _kill_during(story: Story, component: str, moment) -> Killed:
   """Starts a run, SIGKILLs it at `moment` inside `component`; returns what was left."""
-  process = WarmRun(*_run_args(story))
+  process = start_cli(*_run_args(story))
   lines, seen = queue.Queue(), []
   threading.Thread(target=_progress_lines, args=(process, lines), daemon=True).start()
   try:

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.support.warm_cli import WarmRun
+from tests.support.zygote import WarmProcess
 
 # The figures the run report's page shows, by id (components/run_report/page.py).
 REPORT_FIGURES = ('loss', 'accuracy', 'learning-rate', 'digit-accuracy', 'confusion',
@@ -20,10 +20,16 @@ TINY = ('--epochs', '1', '--seed', '7', '--accuracy-threshold', '0',
         '--digit-accuracy-floor', '0')
 
 
+def start_cli(*args) -> WarmProcess:
+  """`mnist-pipeline ARGS`, started in a process forked with TFX already imported
+  (tests/support/zygote.py)."""
+  return WarmProcess('mnist_tfx.app.cli', args)
+
+
 def run_cli(data_root, output_dir, *flags) -> subprocess.CompletedProcess:
-  """`mnist-pipeline run`, forked with TFX already imported (tests/support/warm_cli.py)."""
-  result = WarmRun('run', '--data-root', data_root, '--output-dir', output_dir,
-                   *flags).result(timeout=1800)
+  """`mnist-pipeline run` forked warm (start_cli), to its end."""
+  result = start_cli('run', '--data-root', data_root, '--output-dir', output_dir,
+                     *flags).result(timeout=1800)
   print(result.stdout, result.stderr)  # Shown by pytest when a test fails.
   return result
 

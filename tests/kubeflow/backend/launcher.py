@@ -7,7 +7,8 @@ in it. Stand-ins for what the cluster has:
   has gs:// (the launcher maps ram:// as it maps gs://);
 - each pod is a folder: its local disk (`gcs/` for the launcher's /gcs, `tmp/` for
   /tmp) and the image's Python path (the checkout, and pod/ for the bucket);
-- the container's process is forked, its libraries already imported (warm_pods.py);
+- the container's process is forked, its libraries already imported
+  (tests/support/zygote.py);
 - the image's project folder (/mnist-tfx) is this checkout.
 """
 
@@ -27,11 +28,12 @@ from mnist_tfx.kubeflow import compiler
 from tests.kubeflow.backend import errors
 from tests.kubeflow.backend import mlmd
 from tests.kubeflow.backend import object_store
-from tests.kubeflow.backend import warm_pods
+from tests.support import zygote
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 POD_PYTHONPATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'pod')
+POD_SITE = os.path.join(POD_PYTHONPATH, 'sitecustomize.py')  # Run at every pod's start.
 # component/launcher_v2.go:458, OutputMetadataFilepath, under the pod's own /tmp.
 OUTPUT_METADATA_FILE = 'tmp/kfp_outputs/output_metadata.json'
 EXECUTOR_LOGS = 'executor-logs'
@@ -89,7 +91,7 @@ def run_task(run: Run, task: str) -> Outcome:
     return Outcome(executor_input, 0, '', f'failed to execute component: {e}')
 
   output_path = os.path.join(pod, 'output.txt')  # The container's stdout and stderr.
-  returncode = warm_pods.run(_command(run, task, executor_input), _env(run, pod), output_path)
+  returncode = run_in_pod(_command(run, task, executor_input), _env(run, pod), output_path)
   with open(output_path) as f:
     result = subprocess.CompletedProcess([], returncode, f.read())
   logs = executor_input['outputs']['artifacts'].get(EXECUTOR_LOGS)
@@ -108,6 +110,15 @@ def run_task(run: Run, task: str) -> Outcome:
   except errors.BackendError as e:
     return Outcome(executor_input, 0, result.stdout, f'failed to execute component: {e}')
   return Outcome(executor_input, 0, result.stdout)
+
+
+def run_in_pod(command: List[str], env: Dict[str, str], output: str) -> int:
+  """The exit status of the container's `python -m MODULE ARGS`, stdout and stderr into
+  output: forked with its libraries imported, the pod's sitecustomize.py run first."""
+  python, flag, module, *args = command
+  if (python, flag) != (sys.executable, '-m'):
+    raise ValueError(f'not `python -m MODULE ...`: {command[:3]}')
+  return zygote.WarmProcess(module, args, env=env, site=POD_SITE, output=output).wait()
 
 
 def driver_executor_input(run: Run, task: str) -> Dict[str, Any]:

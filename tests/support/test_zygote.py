@@ -1,4 +1,4 @@
-"""A command forked warm (tests/support/warm_cli.py) answers as the same command started
+"""A command forked warm (tests/support/zygote.py) answers as the same command started
 fresh: exit status, stdout and its error line, resolved against the same folder; and it dies of a
 signal as a subprocess does. (Every full-tier story runs the pipeline this way.)"""
 
@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from tests.support.cli_runs import mnist_pipeline
-from tests.support.warm_cli import WarmRun
+from tests.support.cli_runs import start_cli
 
 pytestmark = pytest.mark.full
 
@@ -18,7 +18,7 @@ def test_a_warm_command_answers_as_a_fresh_one(tmp_path, monkeypatch):
   (tmp_path / 'data').mkdir()
   args = ('run', '--data-root', 'data', '--output-dir', 'outputs', '--epochs', '1')
   fresh = mnist_pipeline(*args)
-  warm = WarmRun(*args).result(timeout=300)
+  warm = start_cli(*args).result(timeout=300)
   assert fresh.returncode == 2  # Bad input data: the folder holds no MNIST files.
   assert 'data: no train-images' in fresh.stderr  # Found the folder: it is there, but empty.
   assert (warm.returncode, warm.stdout) == (fresh.returncode, fresh.stdout)
@@ -26,7 +26,7 @@ def test_a_warm_command_answers_as_a_fresh_one(tmp_path, monkeypatch):
 
 
 def test_a_warm_run_killed_by_a_signal_ends_as_a_subprocess_does(tmp_path, tiny_data_root):
-  run = WarmRun('run', '--data-root', tiny_data_root, '--output-dir', tmp_path / 'outputs')
+  run = start_cli('run', '--data-root', tiny_data_root, '--output-dir', tmp_path / 'outputs')
   first = next(run.lines())
   run.send_signal(signal.SIGKILL)
   result = run.result(timeout=60)
