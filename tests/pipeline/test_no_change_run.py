@@ -16,9 +16,9 @@ from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.pipeline import unchanged
 from tests.support.cli_runs import TINY
 from tests.support.cli_runs import component_states
-from tests.support.cli_runs import mnist_pipeline
 from tests.support.cli_runs import run_cli
 from tests.support.cli_runs import served_versions
+from tests.support.cli_runs import start_cli
 
 pytestmark = pytest.mark.full
 
@@ -39,8 +39,8 @@ def story(tmp_path_factory, tiny_data_root):
   run('same again')
   run('configuration changed', '--max-regression', '0.5')
   run('configuration changed, same again', '--max-regression', '0.5')
-  runs['rollback'] = mnist_pipeline('rollback', served_versions(outputs)[0],
-                                    '--output-dir', outputs)
+  runs['rollback'] = start_cli('rollback', served_versions(outputs)[0],
+                               '--output-dir', outputs).result(timeout=600)
   run('after the rollback', '--max-regression', '0.5')
   run('after the rollback, same again', '--max-regression', '0.5')
   newest = os.path.join(outputs, 'serving', served_versions(outputs)[-1])
