@@ -17,8 +17,8 @@ from mnist_tfx.pipeline import unchanged
 from tests.support.cli_runs import TINY
 from tests.support.cli_runs import component_states
 from tests.support.cli_runs import run_cli
+from tests.support.cli_runs import run_warm
 from tests.support.cli_runs import served_versions
-from tests.support.cli_runs import start_cli
 
 pytestmark = pytest.mark.full
 
@@ -39,8 +39,7 @@ def story(tmp_path_factory, tiny_data_root):
   run('same again')
   run('configuration changed', '--max-regression', '0.5')
   run('configuration changed, same again', '--max-regression', '0.5')
-  runs['rollback'] = start_cli('rollback', served_versions(outputs)[0],
-                               '--output-dir', outputs).result(timeout=600)
+  runs['rollback'] = run_warm('rollback', served_versions(outputs)[0], '--output-dir', outputs)
   run('after the rollback', '--max-regression', '0.5')
   run('after the rollback, same again', '--max-regression', '0.5')
   newest = os.path.join(outputs, 'serving', served_versions(outputs)[-1])

@@ -127,6 +127,11 @@ def _run_args(story: Story, *flags):
   return ('run', '--data-root', story.data_root, '--output-dir', story.output_dir, *QUICK, *flags)
 
 
+def _run(story: Story, *flags):
+  """A run to its end, on the story's folders (forked warm: tests/support/zygote.py)."""
+  return run_cli(story.data_root, story.output_dir, *QUICK, *flags)
+
+
 def _command(story: Story, *flags) -> str:
   return command_line(*_run_args(story, *flags), DATA=story.data_root, OUT=story.output_dir)
 
@@ -182,7 +187,7 @@ KILLS = [
 
 def _run_after_the_kills(story: Story) -> dict:
   from mnist_tfx.app import history  # pylint: disable=g-import-not-at-top
-  result = run_cli(story.data_root, story.output_dir, *QUICK)
+  result = _run(story)
   versions = served_versions(story.output_dir)
   config = configs.PipelineConfig(output_dir=str(story.output_dir))
   return {'result': result, 'states': component_states(result.stdout), 'versions': versions,
@@ -211,7 +216,7 @@ def _damage_then_fill_the_disk(story: Story) -> dict:
   if unmount is None:
     return {'skipped': 'cannot mount a tmpfs here: needs root'}
   try:
-    result = run_cli(story.data_root, story.output_dir, *QUICK)
+    result = _run(story)
     after = snapshot(serving)
     names = sorted(os.listdir(serving))
   finally:
@@ -222,7 +227,7 @@ def _damage_then_fill_the_disk(story: Story) -> dict:
 
 
 def _run_with_room_again(story: Story) -> dict:
-  result = run_cli(story.data_root, story.output_dir, *QUICK)
+  result = _run(story)
   versions = served_versions(story.output_dir)
   return {'result': result, 'states': component_states(result.stdout), 'versions': versions,
           'newest_problem': serving_dir.problem(str(story.output_dir / 'serving'), versions[-1])}
@@ -231,8 +236,7 @@ def _run_with_room_again(story: Story) -> dict:
 def _refuse_a_damaged_model(story: Story) -> dict:
   damaged = _damage(story)
   before = snapshot(story.output_dir / 'serving')
-  result = run_cli(story.data_root, story.output_dir, *QUICK,
-                   '--refuse-corrupt-served-model')
+  result = _run(story, '--refuse-corrupt-served-model')
   return {'damaged': damaged, 'result': result,
           'unchanged': snapshot(story.output_dir / 'serving') == before,
           'errors': [line for line in result.stdout.splitlines() if line.startswith('error:')]}

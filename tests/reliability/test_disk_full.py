@@ -10,7 +10,7 @@ import pytest
 from tests.reliability.table import command_line
 from tests.support import idx_files
 from tests.support.cli_runs import component_states
-from tests.support.cli_runs import run_cli
+from tests.support.cli_runs import run_warm
 from tests.support.folders import mount_small_disk
 
 pytestmark = pytest.mark.full
@@ -24,7 +24,7 @@ def test_a_disk_that_fills_during_ingestion_stops_the_run_with_one_line(tmp_path
     pytest.skip('cannot mount a tmpfs here: needs root')
   try:
     args = ('run', '--data-root', idx_files.MNIST, '--output-dir', output_dir, '--epochs', '1')
-    result = run_cli(idx_files.MNIST, output_dir, '--epochs', '1')
+    result = run_warm(*args)
     states = component_states(result.stdout)
     names = sorted(os.listdir(output_dir))
   finally:

@@ -6,7 +6,7 @@ import pytest
 from tests.reliability.table import command_line
 from tests.support import idx_files
 from tests.support.cli_runs import QUICK
-from tests.support.cli_runs import run_cli
+from tests.support.cli_runs import run_warm
 from tests.support.cli_runs import report_page
 from tests.support.cli_runs import served_versions
 
@@ -21,7 +21,7 @@ def test_a_model_trained_on_shuffled_labels_is_never_pushed(tmp_path, mnist_arra
   output_dir = tmp_path / 'outputs'
   args = ('run', '--data-root', root, '--output-dir', output_dir, *QUICK,
           '--train-limit', '2000')
-  result = run_cli(root, output_dir, *QUICK, '--train-limit', '2000')
+  result = run_warm(*args)
   accuracy = [line for line in result.stdout.splitlines() if line.startswith('test accuracy:')]
   record('first run, on training labels shuffled (nothing served yet: no baseline)',
          'not blessed by the absolute gate (exit 3); nothing pushed',

@@ -26,12 +26,15 @@ def start_cli(*args) -> WarmProcess:
   return WarmProcess('mnist_tfx.app.cli', args)
 
 
-def run_cli(data_root, output_dir, *flags) -> subprocess.CompletedProcess:
-  """`mnist-pipeline run` forked warm (start_cli), to its end."""
-  result = start_cli('run', '--data-root', data_root, '--output-dir', output_dir,
-                     *flags).result(timeout=1800)
+def run_warm(*args) -> subprocess.CompletedProcess:
+  """`mnist-pipeline ARGS` forked warm (start_cli), to its end."""
+  result = start_cli(*args).result(timeout=1800)
   print(result.stdout, result.stderr)  # Shown by pytest when a test fails.
   return result
+
+
+def run_cli(data_root, output_dir, *flags) -> subprocess.CompletedProcess:
+  return run_warm('run', '--data-root', data_root, '--output-dir', output_dir, *flags)
 
 
 def mnist_pipeline(*args, unprivileged: bool = False) -> subprocess.CompletedProcess:
