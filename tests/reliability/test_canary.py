@@ -170,9 +170,9 @@ def test_a_version_slower_than_the_bound_is_not_published(
   before = served_versions(output_dir)
   files = {v: serving_dir.manifest(str(output_dir / 'serving' / v)) for v in before}
   # Any model passes this gate: the canary alone decides.
-  result = run_cli(small_data_root, output_dir, *QUICK, '--seed', '8', '--accuracy-threshold', '0',
-                   '--digit-accuracy-floor', '0', '--max-regression', '1',
-                   '--canary-max-latency-ms', '0.001')
+  result = run_cli(small_data_root, output_dir, *QUICK, '--seed', '8', '--epochs', '1',
+                   '--accuracy-threshold', '0', '--digit-accuracy-floor', '0',
+                   '--max-regression', '1', '--canary-max-latency-ms', '0.001')
   canary_line = [line for line in result.stdout.splitlines() if line.startswith('canary:')]
   record('canary: one digit takes longer than `--canary-max-latency-ms`',
          'exit 4; `canary: FAILED, the version was not published: ...`; served files unchanged',

@@ -20,7 +20,7 @@ def test_a_model_trained_on_shuffled_labels_is_never_pushed(tmp_path, mnist_arra
   idx_files.write_data_root(root, {'train': (images, shuffled), 'eval': mnist_arrays['eval']})
   output_dir = tmp_path / 'outputs'
   args = ('run', '--data-root', root, '--output-dir', output_dir, *QUICK,
-          '--train-limit', '2000')
+          '--train-limit', '2000', '--epochs', '1')
   result = run_warm(*args)
   accuracy = [line for line in result.stdout.splitlines() if line.startswith('test accuracy:')]
   record('first run, on training labels shuffled (nothing served yet: no baseline)',
