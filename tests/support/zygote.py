@@ -35,8 +35,10 @@ from typing import Dict, Optional
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # What a `mnist-pipeline run` and the Kubeflow steps import (TFX's entrypoint and ours,
-# every stock executor). Importing them starts no thread that holds a lock and runs
-# no TensorFlow op, so a process forked afterwards starts as clean as a fresh one.
+# every stock executor). Importing them runs no TensorFlow op and starts no Python
+# thread; the native threads they leave are idle pools (numpy's BLAS, pyarrow's
+# jemalloc), which a fork does not copy. So a child starts TensorFlow's runtime as a
+# fresh process does, and every story test runs in such children.
 PRELOAD = ('tensorflow', 'tf_keras', 'apache_beam', 'tensorflow_data_validation',
            'tensorflow_model_analysis', 'tensorflow_transform.beam', 'tfx.components',
            'tfx.orchestration.local.local_dag_runner',
