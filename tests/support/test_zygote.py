@@ -1,6 +1,6 @@
 """A command forked warm (tests/support/zygote.py) answers as the same command started
-fresh: exit status, stdout and its error line, resolved against the same folder; and it dies of a
-signal as a subprocess does. (Every full-tier story runs the pipeline this way.)"""
+fresh: exit status, stdout and its error line, paths resolved against the same folder;
+and it dies of a signal as a subprocess does. (Every full-tier story runs this way.)"""
 
 import os
 import signal
