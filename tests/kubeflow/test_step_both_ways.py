@@ -21,7 +21,7 @@ import pytest
 from mnist_tfx.kubeflow import entrypoint
 from tests.kubeflow.backend import launcher
 from tests.support import idx_files
-from tests.support.zygote import WarmProcess
+from tests.support import zygote
 
 pytestmark = pytest.mark.full
 
@@ -101,7 +101,7 @@ def _run(spec, task: str, entry: List[str], executor_input: Dict[str, Any], root
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             check=False)
   else:
-    result = WarmProcess(command[2], command[3:], env=env).result(timeout=600)
+    result = zygote.WarmProcess(*zygote.split_python_m(command), env=env).result(timeout=600)
   assert result.returncode == 0, result.stderr[-4000:]
   metadata_file = executor_input['outputs']['outputFile']
   with open(metadata_file) as f:

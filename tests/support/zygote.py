@@ -31,7 +31,7 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Tuple
 
 PROJECT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # What a `mnist-pipeline run` and the Kubeflow steps import (TFX's entrypoint and ours,
@@ -82,6 +82,14 @@ class _Zygote:
 
 
 _ZYGOTE: Optional[_Zygote] = None
+
+
+def split_python_m(command: List[str]) -> Tuple[str, List[str]]:
+  """(MODULE, ARGS) of `[sys.executable, '-m', MODULE, *ARGS]`, the one form forked here."""
+  python, flag, module, *args = command
+  if (python, flag) != (sys.executable, '-m'):
+    raise ValueError(f'not `python -m MODULE ...`: {command[:3]}')
+  return module, args
 
 
 class WarmProcess:

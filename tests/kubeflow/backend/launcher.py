@@ -115,9 +115,7 @@ def run_task(run: Run, task: str) -> Outcome:
 def run_in_pod(command: List[str], env: Dict[str, str], output: str) -> int:
   """The exit status of the container's `python -m MODULE ARGS`, stdout and stderr into
   output: forked with its libraries imported, the pod's sitecustomize.py run first."""
-  python, flag, module, *args = command
-  if (python, flag) != (sys.executable, '-m'):
-    raise ValueError(f'not `python -m MODULE ...`: {command[:3]}')
+  module, args = zygote.split_python_m(command)
   return zygote.WarmProcess(module, args, env=env, site=POD_SITE, output=output).wait()
 
 
