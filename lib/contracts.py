@@ -77,6 +77,9 @@ class File:
   REPORT_PAGE = 'index.html'  # RunReport's report.
   LABEL_CHECK = 'label_check.json'  # LabelCheck's check, drawn by RunReport.
   SPAN_TESTS = 'span_tests.json'  # SpanTest's span_tests.
+  # GatedEvaluator's evaluation: its figures, read from TFMA's output once
+  # (components/gated_evaluator/metrics.py).
+  EVALUATION_FIGURES = 'figures.json'
   # Inside the Trainer's SavedModel, where TF Serving ignores them (assets.extra), pushed
   # with it: TF Serving's warm-up requests (the name TF Serving reads), and test digits
   # with the Trainer's model's answers to them, which the Pusher's canary checks.

@@ -128,7 +128,7 @@ def _read(store, run: metadata_store_pb2.Context) -> RunRecord:
       problem = outputs[Output.BASELINE].custom_properties.get(Property.SERVED_PROBLEM)
       record.served_problem = problem.string_value if problem is not None else None
     if node == ComponentId.EVALUATOR and standard_component_specs.EVALUATION_KEY in outputs:
-      evaluation = metrics.evaluation(outputs[standard_component_specs.EVALUATION_KEY].uri)
+      evaluation = metrics.read(outputs[standard_component_specs.EVALUATION_KEY].uri)
       record.overall_accuracy = evaluation.accuracy
       record.digit_accuracy = evaluation.digit_accuracy
       record.baseline_accuracy = evaluation.baseline_accuracy

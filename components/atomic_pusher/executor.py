@@ -12,18 +12,23 @@ files already served and records that version.
 
 TFX has no public call that marks a PushedModel (its executor's _MarkPushed is
 protected), so `mark` sets the custom properties the stock Pusher sets, through
-the public Artifact API; tests/components/test_atomic_pusher.py pins them to the
-stock Pusher's of the installed TFX.
+the public Artifact API. The blessing check and the model's path are the stock
+Pusher's too (its executor's CheckBlessing and GetModelPath), written here rather
+than inherited: importing its executor, or TFX's standard_component_specs, imports
+every TFX component and TFMA, most of a Kubeflow step's start-up (kubeflow/README.md,
+"Step start-up"). tests/components/test_atomic_pusher.py pins the marks, the check,
+the path and the keys to the stock Pusher's of the installed TFX.
 """
 
 import json
 from typing import Optional
 
-from tfx.components.pusher import executor as pusher_executor
+from absl import logging
+from tfx.dsl.components.base import base_executor
 from tfx.proto import pusher_pb2
 from tfx.types import artifact
 from tfx.types import artifact_utils
-from tfx.types import standard_component_specs
+from tfx.utils import path_utils
 from tfx.utils import proto_utils
 
 from mnist_tfx.components.atomic_pusher import canary
@@ -34,28 +39,33 @@ from mnist_tfx.lib.contracts import Property
 MAX_LATENCY_MS = 'max_latency_ms'
 DEFAULT_MAX_LATENCY_MS = 100.0
 
+# The Pusher's keys, as tfx/types/standard_component_specs.py names them.
+MODEL_KEY = 'model'
+MODEL_BLESSING_KEY = 'model_blessing'
+INFRA_BLESSING_KEY = 'infra_blessing'
+PUSHED_MODEL_KEY = 'pushed_model'
+PUSH_DESTINATION_KEY = 'push_destination'
+CUSTOM_CONFIG_KEY = 'custom_config'
 
-class Executor(pusher_executor.Executor):
+
+class Executor(base_executor.BaseExecutor):
   """The stock Pusher's blessing check and model path; our publish and our marks."""
 
   def Do(self, input_dict, output_dict, exec_properties):  # pylint: disable=invalid-name
-    model_push = artifact_utils.get_single_instance(
-        output_dict[standard_component_specs.PUSHED_MODEL_KEY])
-    if not self.CheckBlessing(input_dict):
+    model_push = artifact_utils.get_single_instance(output_dict[PUSHED_MODEL_KEY])
+    if not blessed(input_dict):
       mark(model_push, version=None)
       return
     destination = pusher_pb2.PushDestination()
-    proto_utils.json_to_proto(
-        exec_properties[standard_component_specs.PUSH_DESTINATION_KEY], destination)
+    proto_utils.json_to_proto(exec_properties[PUSH_DESTINATION_KEY], destination)
     base_directory = destination.filesystem.base_directory
-    model_path = self.GetModelPath(input_dict)
+    model_path = model_to_push(input_dict)
     latest = serving_dir.latest_version(base_directory)
     if latest is not None and serving_dir.holds(base_directory, latest, model_path):
       # Published by this push before the process died, so ML Metadata never heard of it.
       version = latest
     else:
-      custom_config = json.loads(
-          exec_properties.get(standard_component_specs.CUSTOM_CONFIG_KEY) or 'null') or {}
+      custom_config = json.loads(exec_properties.get(CUSTOM_CONFIG_KEY) or 'null') or {}
       bound = float(custom_config.get(MAX_LATENCY_MS, DEFAULT_MAX_LATENCY_MS))
       verdicts = []
 
@@ -71,6 +81,23 @@ class Executor(pusher_executor.Executor):
         return
       model_push.set_string_custom_property(Property.CANARY, verdicts[-1].to_json())
     mark(model_push, version=version, destination=f'{base_directory}/{version}')
+
+
+def blessed(input_dict) -> bool:
+  """False if a model blessing or an infra blessing is given and does not bless."""
+  for key in (MODEL_BLESSING_KEY, INFRA_BLESSING_KEY):
+    if input_dict.get(key):
+      blessing = artifact_utils.get_single_instance(input_dict[key])
+      if blessing.get_int_custom_property(Property.BLESSED) != 1:
+        logging.info('Model on %s was not blessed (%s)', blessing.uri, key)
+        return False
+  return True
+
+
+def model_to_push(input_dict) -> str:
+  """The SavedModel's folder inside the model artifact (AtomicPusher always has a model)."""
+  model = artifact_utils.get_single_instance(input_dict[MODEL_KEY])
+  return path_utils.serving_model_path(model.uri, path_utils.is_old_model_artifact(model))
 
 
 def mark(model_push: artifact.Artifact, version: Optional[str], destination: str = '') -> None:

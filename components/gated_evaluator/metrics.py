@@ -1,13 +1,20 @@
-"""The Evaluator's figures, read back from its output: the one reader of them.
+"""The Evaluator's figures: read once from TFMA's output, then handed on as figures.json.
 
 The run report and the run record both show them, so they must count the same.
+GatedEvaluator's executor reads TFMA's metrics (from_tfma) and writes them beside
+them; every other reader takes the JSON (read), so that a step which only shows
+the figures (RunReport on Kubeflow) need not import TFMA, which is most of its
+start-up (kubeflow/README.md, "Step start-up").
 """
 
 import dataclasses
+import json
+import os
 from typing import Dict, Optional
 
-import tensorflow_model_analysis as tfma
+from tfx.dsl.io import fileio
 
+from mnist_tfx.lib import contracts
 from mnist_tfx.lib import features
 
 ACCURACY = 'sparse_categorical_accuracy'  # TFMA's name for the gate's metric.
@@ -21,9 +28,20 @@ class Evaluation:
   digit_accuracy: Dict[int, float] = dataclasses.field(default_factory=dict)
   baseline_accuracy: Optional[float] = None
 
+  def to_json(self) -> str:
+    return json.dumps(dataclasses.asdict(self), sort_keys=True)
 
-def evaluation(evaluation_uri: str) -> Evaluation:
+  @classmethod
+  def from_json(cls, text: str) -> 'Evaluation':
+    fields = json.loads(text)
+    fields['digit_accuracy'] = {int(digit): value
+                                for digit, value in fields['digit_accuracy'].items()}
+    return cls(**fields)
+
+
+def from_tfma(evaluation_uri: str) -> Evaluation:
   """Overall and per-digit accuracy of the candidate; overall of the baseline."""
+  import tensorflow_model_analysis as tfma  # pylint: disable=g-import-not-at-top
   result = Evaluation()
   for metrics in tfma.load_metrics(evaluation_uri):
     keys = metrics.slice_key.single_slice_keys
@@ -39,3 +57,21 @@ def evaluation(evaluation_uri: str) -> Evaluation:
       elif keys[0].column == features.LABEL_KEY:
         result.digit_accuracy[int(keys[0].int64_value)] = value
   return result
+
+
+def write(evaluation_uri: str) -> Evaluation:
+  """Reads TFMA's output in the evaluation's folder and writes its figures.json."""
+  evaluation = from_tfma(evaluation_uri)
+  with fileio.open(os.path.join(evaluation_uri, contracts.File.EVALUATION_FIGURES), 'w') as f:
+    f.write(evaluation.to_json())
+  return evaluation
+
+
+def read(evaluation_uri: str) -> Evaluation:
+  """The figures GatedEvaluator wrote; from TFMA's output for an evaluation made before
+  figures.json existed (an older run in the history)."""
+  path = os.path.join(evaluation_uri, contracts.File.EVALUATION_FIGURES)
+  if not fileio.exists(path):
+    return from_tfma(evaluation_uri)
+  with fileio.open(path) as f:
+    return Evaluation.from_json(f.read())

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional
 import numpy as np
 import tensorflow as tf
 from tensorflow_metadata.proto.v0 import anomalies_pb2
-from tfx.components.statistics_gen import stats_artifact_utils
+from tensorflow_metadata.proto.v0 import statistics_pb2
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
 from tfx.utils import path_utils
@@ -24,6 +24,12 @@ from mnist_tfx.lib import contracts
 from mnist_tfx.lib import features
 
 EVAL_SPLIT = 'eval'
+# StatisticsGen's file in each split's folder, and the name of the unsliced statistics
+# (tfx/components/statistics_gen/stats_artifact_utils.py and TFDV's DatasetListView read
+# them so). Read here through the proto, as TFDV's import is most of a Kubeflow step's
+# start-up (kubeflow/README.md, "Step start-up").
+STATISTICS_FILE = 'FeatureStats.pb'
+DEFAULT_SLICE = 'All Examples'
 BATCH = 1000
 
 
@@ -78,8 +84,7 @@ def statistics(statistics_artifact) -> Dict[str, SplitData]:
   """Examples per split and per digit, and the pixel values' statistics."""
   result = {}
   for split in artifact_utils.decode_split_names(statistics_artifact.split_names):
-    dataset = stats_artifact_utils.load_statistics(
-        statistics_artifact, split).get_default_slice_or_die().proto()
+    dataset = split_statistics(statistics_artifact, split)
     by_name = {f.path.step[0]: f for f in dataset.features}
     per_digit = np.zeros(features.NUM_CLASSES, np.int64)
     for value in by_name[features.LABEL_KEY].string_stats.top_values:
@@ -90,6 +95,20 @@ def statistics(statistics_artifact) -> Dict[str, SplitData]:
         pixel_std=pixels.std_dev, pixel_min=pixels.min, pixel_max=pixels.max,
         zero_share=pixels.num_zeros / max(1, pixels.common_stats.tot_num_values))
   return result
+
+
+def split_statistics(statistics_artifact, split: str) -> statistics_pb2.DatasetFeatureStatistics:
+  """A split's unsliced statistics: the only dataset, or the one named DEFAULT_SLICE."""
+  path = os.path.join(artifact_utils.get_split_uri([statistics_artifact], split),
+                      STATISTICS_FILE)
+  datasets = statistics_pb2.DatasetFeatureStatisticsList.FromString(
+      io_utils.read_bytes_file(path)).datasets
+  if len(datasets) == 1:
+    return datasets[0]
+  for dataset in datasets:
+    if dataset.name == DEFAULT_SLICE:
+      return dataset
+  raise ValueError(f'{path} has no unsliced statistics')
 
 
 def anomalies(anomalies_artifact) -> Dict[str, List[str]]:

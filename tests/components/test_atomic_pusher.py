@@ -81,3 +81,32 @@ def test_the_marks_are_the_stock_pushers_of_this_tfx():
       stock_pusher.Executor()._MarkPushed(  # pylint: disable=protected-access
           stock, pushed_destination='/serving/7', pushed_version=version)
     assert ours.mlmd_artifact.custom_properties == stock.mlmd_artifact.custom_properties
+
+
+def test_the_blessing_check_model_path_and_keys_are_the_stock_pushers(tmp_path):
+  """Written rather than inherited (so the Pusher's step does not import every TFX
+  component): each must still answer as the stock Pusher's executor does."""
+  from tfx.components.pusher import executor as stock_pusher
+  from tfx.types import standard_artifacts
+  from tfx.types import standard_component_specs as specs
+  from mnist_tfx.components.atomic_pusher import executor
+  assert (executor.MODEL_KEY, executor.MODEL_BLESSING_KEY, executor.INFRA_BLESSING_KEY,
+          executor.PUSHED_MODEL_KEY, executor.PUSH_DESTINATION_KEY,
+          executor.CUSTOM_CONFIG_KEY) == (
+              specs.MODEL_KEY, specs.MODEL_BLESSING_KEY, specs.INFRA_BLESSING_KEY,
+              specs.PUSHED_MODEL_KEY, specs.PUSH_DESTINATION_KEY, specs.CUSTOM_CONFIG_KEY)
+  stock = stock_pusher.Executor()
+  model = standard_artifacts.Model()
+  model.uri = str(tmp_path / 'model')
+  inputs = {'model': [model]}
+  assert executor.model_to_push(inputs) == stock.GetModelPath(inputs)
+  assert executor.blessed(inputs) and stock.CheckBlessing(inputs)  # No validator: pushed.
+  for key, kind in (('model_blessing', standard_artifacts.ModelBlessing),
+                    ('infra_blessing', standard_artifacts.InfraBlessing)):
+    for value in (None, 0, 1, 2):
+      blessing = kind()
+      if value is not None:
+        blessing.set_int_custom_property('blessed', value)
+      with_blessing = {**inputs, key: [blessing]}
+      assert executor.blessed(with_blessing) == stock.CheckBlessing(with_blessing) == (
+          value == 1), (key, value)

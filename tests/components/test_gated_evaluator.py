@@ -55,7 +55,8 @@ def test_with_nothing_served_the_thresholds_alone_bless_the_models_own_figures(
   assert blessing.get_int_custom_property(contracts.Property.BLESSED) == 1
   evaluation = artifacts.artifact(tiny_evaluated['evaluation'])
   assert _failures(evaluation) == (True, set())
-  figures = metrics.evaluation(evaluation.uri)
+  figures = metrics.from_tfma(evaluation.uri)
+  assert metrics.read(evaluation.uri) == figures  # figures.json: TFMA's figures, handed on.
   accuracy, per_digit = _figures(tiny_trained)
   assert figures.accuracy == pytest.approx(accuracy, abs=1e-6)  # TFMA counts in float32.
   assert figures.digit_accuracy == pytest.approx(per_digit, abs=1e-6)
@@ -115,6 +116,7 @@ def test_every_threshold_missed_is_named_and_nothing_is_blessed(tmp_path, tiny_t
   assert _failures(evaluation) == (False, {
       (None, accuracy_name, False), (None, accuracy_name, True),
       *((d, accuracy_name, False) for d in below)})
-  figures = metrics.evaluation(evaluation.uri)
+  figures = metrics.from_tfma(evaluation.uri)
+  assert metrics.read(evaluation.uri) == figures
   assert figures.baseline_accuracy == 1.0  # The served model was read, and compared with.
   assert figures.accuracy == pytest.approx(accuracy, abs=1e-6)

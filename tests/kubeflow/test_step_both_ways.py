@@ -28,6 +28,13 @@ pytestmark = pytest.mark.full
 OURS = ['python', '-m', 'mnist_tfx.kubeflow.entrypoint']
 # The modules only the Evaluator's step needs; ours must not import them for the others.
 EVALUATOR_ONLY = ('tfx.components.evaluator.executor', 'tensorflow_model_analysis')
+# Our steps whose executors need neither TFDV nor TFMA (ImportSchemaGen, the eighth such
+# step, runs TFX's own executor, which imports both).
+LIGHT_STEPS = ('IdxExampleGen', 'StartingModel', 'LabelCheck', 'ServedModel', 'SpanTest',
+               'Pusher', 'RunReport')
+# What a light step must not import: TFDV, TFMA, and every TFX component at once
+# (tfx/components/__init__.py imports them all, the Evaluator and TFMA among them).
+HEAVY = ('tensorflow_data_validation', 'tensorflow_model_analysis', 'tfx.components')
 
 
 def _executor_input(spec, task: str, root: str, parameters: Dict[str, Any],
@@ -158,6 +165,30 @@ def test_starting_model_reads_a_typed_input_the_same_way(standin_spec, example_g
   assert metadata == tfx_metadata and metadata['artifacts'].keys() == {'served'}
   assert files == tfx_files
   assert not any(module in imported for module in EVALUATOR_ONLY)
+
+
+def test_the_light_steps_import_neither_tfdv_tfma_nor_every_component(standin_spec):
+  """Our entrypoint and each light step's compiled executor class, all imported in one fresh
+  interpreter: none of them pulls in what only the other steps need."""
+  spec, _ = standin_spec
+  paths = []
+  for task in LIGHT_STEPS:
+    component = spec['components'][spec['root']['dag']['tasks'][task]['componentRef']['name']]
+    args = spec['deploymentSpec']['executors'][component['executorLabel']]['container']['args']
+    paths.append(args[args.index('--executor_class_path') + 1])
+  assert all(path.startswith('mnist_tfx.') for path in paths), paths
+  script = (f'import sys\n'
+            f'from mnist_tfx.kubeflow import entrypoint, entrypoint_utils\n'
+            f'from tfx.utils import import_utils\n'
+            f'for path in {paths!r}:\n'
+            f'  import_utils.import_class_by_path(path)\n'
+            f'print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n')
+  env = dict(os.environ, TF_USE_LEGACY_KERAS='1', TF_CPP_MIN_LOG_LEVEL='2')
+  result = subprocess.run([sys.executable, '-c', script], env=env, cwd=idx_files.PROJECT,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          check=False)
+  assert result.returncode == 0, result.stderr[-4000:]
+  assert result.stdout.strip() == '[]'
 
 
 def test_the_copied_helpers_are_tfxs():

@@ -81,7 +81,7 @@ def test_every_figure_is_there_and_decodes(report):
 def test_the_decision_and_the_training_are_the_runs(report, tiny_evaluated):
   from mnist_tfx.components.gated_evaluator import metrics
   _, page = report
-  evaluated = metrics.evaluation(artifacts.artifact(tiny_evaluated['evaluation']).uri)
+  evaluated = metrics.from_tfma(artifacts.artifact(tiny_evaluated['evaluation']).uri)
   assert 'Decision: <span class="yes">blessed</span>' in page
   assert float(re.search(r'<main data-accuracy="([^"]*)"', page)[1]) == evaluated.accuracy
   worst = min(evaluated.digit_accuracy.items(), key=lambda item: item[1])
@@ -107,6 +107,16 @@ def test_the_test_digits_and_the_span_tests_are_the_models_answers(report, tiny_
                   page)
   assert float(row[1]) == np.mean(labels == digits)
   assert int(row[2]) == artifacts.SPAN_TEST_DIGITS
+
+
+def test_statistics_are_read_as_tfx_reads_them(tiny_described):
+  """Without TFDV (facts.split_statistics), the same proto as TFX's own reader's."""
+  from mnist_tfx.components.run_report import facts
+  from tfx.components.statistics_gen import stats_artifact_utils
+  statistics = artifacts.artifact(tiny_described['statistics'])
+  for split in ('train', 'eval', artifacts.SPAN_TEST_SPLIT):
+    assert facts.split_statistics(statistics, split) == stats_artifact_utils.load_statistics(
+        statistics, split).get_default_slice_or_die().proto()
 
 
 def test_the_data_section_counts_each_split_and_says_what_was_checked(report):
