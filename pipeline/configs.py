@@ -19,10 +19,14 @@ SCHEMA_PATH = os.path.join(os.path.dirname(__file__), 'schema', 'schema.pbtxt')
 PREPROCESSING_FN = 'mnist_tfx.trainer_module.preprocessing.preprocessing_fn'
 RUN_FN = 'mnist_tfx.trainer_module.trainer.run_fn'
 
-# The in-memory DirectRunner: on two cores it was the fastest Beam mode measured
-# (multi-processing paid seconds of process start-up per component).
-LOCAL_BEAM_ARGS = ('--runner=DirectRunner', '--direct_running_mode=in_memory',
-                   '--direct_num_workers=1')
+# No arguments: Beam's defaults are the in-memory DirectRunner with one worker, on two
+# cores the fastest Beam mode measured (multi-processing paid seconds of process start-up
+# per component); tests/pipeline/test_beam_args.py pins them. Any argument would cost
+# more than it says: given Beam arguments and no dependency flag among them, every TFX
+# Beam executor packages the installed TFX for remote workers before it starts (an sdist
+# built by a setup.py run, 1.3 to 2 s, and a 41 MB copy of TFX left in the temp folder;
+# tfx/utils/dependency_utils.py). The in-memory runner has no remote workers.
+LOCAL_BEAM_ARGS = ()
 
 
 def field(default, help_text: str, choices: Optional[Tuple[str, ...]] = None,
