@@ -70,3 +70,12 @@ def test_the_package_provides_every_executor_and_function_the_spec_names(compile
     assert issubclass(import_utils.import_class_by_path(path), base_executor.BaseExecutor)
   assert callable(import_utils.import_func_from_module(*configs.RUN_FN.rsplit('.', 1)))
   assert callable(import_utils.import_func_from_module(*configs.PREPROCESSING_FN.rsplit('.', 1)))
+
+
+def test_every_install_compiles_its_bytecode():
+  """The steps run as a user who cannot write bytecode into site-packages: without it,
+  every step compiles TensorFlow, TFX and Beam from source before its executor starts."""
+  installs = re.findall(r'uv pip install [^\n]*', DOCKERFILE)
+  assert len(installs) == 2
+  assert all('--compile-bytecode' in line for line in installs), installs
+  assert 'python -m compileall' in _read('bin', 'setup')  # The same, for .venv.
