@@ -24,20 +24,23 @@ from tests.support.cli_runs import QUICK  # pylint: disable=g-import-not-at-top
 from tests.support.cli_runs import run_cli  # pylint: disable=g-import-not-at-top
 from tests.support.folders import once  # pylint: disable=g-import-not-at-top
 
-# The longest modules of the full tier, started first so that the two workers finish
-# together (xdist's loadscope hands out modules in collection order). Retraining starts
-# with the shared first run, which the other worker's modules after the stand-in find
-# made. Seconds: `bin/test --durations=60` at 1cfb313 on 2 cores, idle (the stand-in's
-# and the faults' are at 9ddfecc, whose pods are forked warm).
+# The longest modules, started first so that the two workers finish together (xdist's
+# loadscope hands out modules in collection order; the short ones then fill the gaps).
+# Retraining starts with the shared first run, which the other worker's modules after
+# the no-change story find made. Seconds: a whole `bin/test` at 9afb784 on 2 cores, idle.
 LONGEST_FIRST = (
-    'tests/pipeline/test_retraining.py',  # 156 s, the first run included.
-    'tests/kubeflow/test_pipeline_on_backend.py',  # 112 s.
-    'tests/pipeline/test_no_change_run.py',  # 98 s.
-    'tests/reliability/test_crashes.py',  # 71 s.
-    'tests/kubeflow/test_step_both_ways.py',  # 66 s.
-    'tests/pipeline/test_span_test.py',  # 63 s.
-    'tests/reliability/test_canary.py',  # 60 s.
-    'tests/kubeflow/test_backend_faults.py',  # 44 s.
+    'tests/pipeline/test_retraining.py',  # 103 s, the first run included.
+    'tests/pipeline/test_no_change_run.py',  # 61 s.
+    'tests/reliability/test_crashes.py',  # 48 s.
+    'tests/pipeline/test_span_test.py',  # 36 s.
+    'tests/kubeflow/test_pipeline_on_backend.py',  # 35 s.
+    'tests/kubeflow/test_step_both_ways.py',  # 29 s.
+    'tests/reliability/test_canary.py',  # 27 s.
+    'tests/reliability/test_gate.py',  # 21 s.
+    'tests/components/test_data_gate.py',  # 19 s.
+    'tests/components/run_report/test_executor.py',  # 18 s.
+    'tests/reliability/test_memory.py',  # 16 s.
+    'tests/kubeflow/test_backend_faults.py',  # 11 s.
 )
 # Fixtures that run the whole pipeline: only the full tier may use them.
 FULL_RUN_FIXTURES = ('first_run', 'output_with_a_served_model')

@@ -1,14 +1,12 @@
 """AtomicPusher's executor on the session's tiny model (tests/support/artifacts.py): a push
 repeated after a crash is recorded, not copied again, and a damaged served version is never
 taken for the model. Each push that publishes runs the canary in a fresh process (about
-10 s here); two do, so those two tests are in the full tier: 20 s do not fit in the fast
-tier's budget. (The canary's own cases: tests/reliability/test_canary.py.)"""
+3 s here). (The canary's own cases: tests/reliability/test_canary.py.)"""
 
 import json
 import os
 import shutil
 
-import pytest
 
 from mnist_tfx.lib import serving_dir
 from tests.support import artifacts
@@ -43,7 +41,6 @@ def _push(model, serving, tmp_path, n):
   return pushed.get_string_custom_property('pushed_version')
 
 
-@pytest.mark.full  # One canary.
 def test_a_push_repeated_after_a_crash_records_the_version_already_there(
     tmp_path, tiny_trained):
   serving = str(tmp_path / 'serving')
@@ -54,7 +51,6 @@ def test_a_push_repeated_after_a_crash_records_the_version_already_there(
   assert again == first and serving_dir.versions(serving) == [first]
 
 
-@pytest.mark.full  # One canary.
 def test_a_damaged_served_version_is_pushed_over_not_recorded(tmp_path, tiny_trained):
   serving = str(tmp_path / 'serving')
   model = _model(tmp_path, tiny_trained)

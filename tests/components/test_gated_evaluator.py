@@ -5,9 +5,6 @@ session's evaluation (tests/support/artifacts.make_evaluated) blesses a model th
 them, with figures that are the model's own answers. Against a served model that reads
 every digit right, under thresholds set from the model's answers, every threshold it misses
 is named and nothing is blessed.
-
-Full tier: two TFMA Beam runs (the session's evaluation and one of two models here), about
-13 s here together, do not fit in the fast tier's budget beside the session's trained model.
 """
 
 import numpy as np
@@ -18,8 +15,6 @@ from mnist_tfx.lib import features
 from tests.support import artifacts
 
 # pylint: disable=g-import-not-at-top  (TFX loads inside the tests, not at collection.)
-
-pytestmark = pytest.mark.full
 
 
 def _answers(tiny_trained):

@@ -1,11 +1,7 @@
 """RunReport's executor on the session's artifacts (tests/support/artifacts.py): the tiny model
 trained from random weights on 1,000 digits, evaluated with nothing served and blessed,
 LabelCheck and SpanTest run here on them, nothing pushed. The page is read back: its
-sections, its figures, and numbers that are the Evaluator's and the model's own answers.
-
-Full tier: it needs the session's evaluation (a TFMA Beam run) and statistics (a
-StatisticsGen Beam run), about 16 s here with the report itself, which do not fit in the
-fast tier's budget."""
+sections, its figures, and numbers that are the Evaluator's and the model's own answers."""
 
 import base64
 import io
@@ -21,8 +17,6 @@ from tests.support import artifacts
 from tests.support.cli_runs import REPORT_FIGURES
 
 # pylint: disable=g-import-not-at-top  (TFX loads inside the tests, not at collection.)
-
-pytestmark = pytest.mark.full
 
 
 @pytest.fixture(scope='module')
