@@ -30,13 +30,12 @@ from tfx.types.experimental.simple_artifacts import File
 from tfx.types.standard_artifacts import Examples
 from tfx.types.standard_artifacts import Model
 from tfx.types import artifact_utils
-from tfx.utils import path_utils
 
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib import features
+from mnist_tfx.lib import split_predictions
 from mnist_tfx.lib.errors import DataError
 
-_BATCH = 1024
 # Label pairs named in the message and kept in the record, most frequent first.
 _PAIRS_NAMED = 3
 _PAIRS_KEPT = 10
@@ -72,15 +71,15 @@ def LabelCheck(  # pylint: disable=invalid-name
     _write(check, {'version': version or '', 'skipped': why})
     logging.info('LabelCheck: %s: the labels were not checked.', why)
     return
-  model = tf.saved_model.load(path_utils.serving_model_path(served.uri))
-  predict = model.signatures[contracts.Signature.SERVING_DEFAULT]
-  train_labels, train_digits = _read_and_predict(examples, 'train', predict)
-  test_labels, test_digits = _read_and_predict(examples, 'eval', predict)
+  model = split_predictions.load_model(served.uri)
+  train = split_predictions.predict(model, artifact_utils.get_split_uri([examples], 'train'))
+  test = split_predictions.predict(model, artifact_utils.get_split_uri([examples], 'eval'))
+  train_labels, train_digits = train.labels, train.digits
   found = {
       'version': version,
       'skipped': '',
       'agreement': float(np.mean(train_labels == train_digits)),
-      'expected': float(np.mean(test_labels == test_digits)),
+      'expected': float(np.mean(test.labels == test.digits)),
       'margin': margin,
       'digits': int(train_labels.size),
       'per_digit': {str(d): float(np.mean(train_digits[train_labels == d] == d))
@@ -100,18 +99,6 @@ def LabelCheck(  # pylint: disable=invalid-name
             for read, label, count in found['disagreements'][:_PAIRS_NAMED])
         + '. The labels look wrong: nothing was trained')
   _write(check, found)
-
-
-def _read_and_predict(examples, split: str, predict) -> Tuple[np.ndarray, np.ndarray]:
-  """(labels, the served model's digits) of every example of the split, in file order."""
-  uri = artifact_utils.get_split_uri([examples], split)
-  files = tf.io.gfile.glob(os.path.join(uri, '*.gz'))
-  label_spec = {features.LABEL_KEY: tf.io.FixedLenFeature([], tf.int64)}
-  labels, digits = [], []
-  for batch in tf.data.TFRecordDataset(files, compression_type='GZIP').batch(_BATCH):
-    labels.append(tf.io.parse_example(batch, label_spec)[features.LABEL_KEY].numpy())
-    digits.append(predict(examples=batch)['digit'].numpy())
-  return np.concatenate(labels), np.concatenate(digits)
 
 
 def _disagreements(labels: np.ndarray, digits: np.ndarray) -> Dict[Tuple[int, int], int]:

@@ -7,18 +7,13 @@ baseline: the gate falls back to its absolute thresholds, so that a good new mod
 replaces it, or, with refuse_corrupt, the run stops.
 """
 
-import os
-
 from absl import logging
 from tfx.dsl.component.experimental.annotations import InputArtifact
 from tfx.dsl.component.experimental.annotations import OutputArtifact
 from tfx.dsl.component.experimental.annotations import Parameter
 from tfx.dsl.component.experimental.decorators import component
 from tfx.types.standard_artifacts import Model
-from tfx.utils import io_utils
-from tfx.utils import path_utils
 
-from mnist_tfx.lib import contracts
 from mnist_tfx.lib import serving_dir as serving_dir_lib
 
 
@@ -52,10 +47,7 @@ def ServedModel(  # pylint: disable=invalid-name
   """
   del candidate  # Orders this step and keys its cache; its content is not needed.
   del served_problem  # Checked again below, where the pipeline runs.
-  version = serving_dir_lib.latest_version(serving_dir)
-  problem = serving_dir_lib.problem(serving_dir, version) if version is not None else None
-  baseline.set_string_custom_property(contracts.Property.SERVED_VERSION, version or '')
-  baseline.set_string_custom_property(contracts.Property.SERVED_PROBLEM, problem or '')
+  version, problem = serving_dir_lib.copy_latest(serving_dir, baseline)
   if problem is not None:
     if refuse_corrupt:
       raise CorruptServedModel(
@@ -63,7 +55,3 @@ def ServedModel(  # pylint: disable=invalid-name
           'model against it (without --refuse-corrupt-served-model the absolute gate '
           'alone decides)')
     logging.warning('Served version %s is damaged (%s): absolute gate alone.', version, problem)
-    return
-  if version is not None:
-    io_utils.copy_dir(os.path.join(serving_dir, version),
-                      path_utils.serving_model_path(baseline.uri))

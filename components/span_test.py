@@ -16,7 +16,6 @@ span, and a gate on them would compare models on different sets.
 import collections
 import json
 import os
-from typing import Tuple
 
 import numpy as np
 import tensorflow as tf
@@ -27,13 +26,12 @@ from tfx.types import artifact_utils
 from tfx.types.experimental.simple_artifacts import File
 from tfx.types.standard_artifacts import Examples
 from tfx.types.standard_artifacts import Model
-from tfx.utils import path_utils
 
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib import features
 from mnist_tfx.lib import spans as spans_lib
+from mnist_tfx.lib import split_predictions
 
-_BATCH = 1024
 _CONFUSIONS_KEPT = 5  # (true, predicted) pairs kept per span, most frequent first.
 
 
@@ -58,27 +56,14 @@ def SpanTest(  # pylint: disable=invalid-name
   splits = sorted((number, split) for split, number in numbers.items() if number is not None)
   found = []
   if splits:
-    loaded = tf.saved_model.load(path_utils.serving_model_path(model.uri))
-    predict = loaded.signatures[contracts.Signature.SERVING_DEFAULT]
+    loaded = split_predictions.load_model(model.uri)
     for number, split in splits:
-      labels, digits = _read_and_predict(examples, split, predict)
-      found.append(_figures(number, split, labels, digits))
+      read = split_predictions.predict(loaded, artifact_utils.get_split_uri([examples], split))
+      found.append(_figures(number, split, read.labels, read.digits))
   text = json.dumps(found, sort_keys=True)
   with tf.io.gfile.GFile(os.path.join(span_tests.uri, contracts.File.SPAN_TESTS), 'w') as f:
     f.write(text)
   span_tests.set_string_custom_property(contracts.Property.SPAN_TESTS, text)
-
-
-def _read_and_predict(examples, split: str, predict) -> Tuple[np.ndarray, np.ndarray]:
-  """(labels, the model's digits) of every example of the split, in file order."""
-  uri = artifact_utils.get_split_uri([examples], split)
-  files = sorted(tf.io.gfile.glob(os.path.join(uri, '*.gz')))
-  label_spec = {features.LABEL_KEY: tf.io.FixedLenFeature([], tf.int64)}
-  labels, digits = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-  for batch in tf.data.TFRecordDataset(files, compression_type='GZIP').batch(_BATCH):
-    labels.append(tf.io.parse_example(batch, label_spec)[features.LABEL_KEY].numpy())
-    digits.append(predict(examples=batch)['digit'].numpy())
-  return np.concatenate(labels), np.concatenate(digits)
 
 
 def _figures(number: int, split: str, labels: np.ndarray, digits: np.ndarray) -> dict:

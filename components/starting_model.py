@@ -12,8 +12,6 @@ Read from the serving directory, not from ML Metadata, as ServedModel does: open
 Kubeflow Pipelines runs no Resolver.
 """
 
-import os
-
 from absl import logging
 from tfx.dsl.component.experimental.annotations import InputArtifact
 from tfx.dsl.component.experimental.annotations import OutputArtifact
@@ -21,10 +19,7 @@ from tfx.dsl.component.experimental.annotations import Parameter
 from tfx.dsl.component.experimental.decorators import component
 from tfx.types.standard_artifacts import Examples
 from tfx.types.standard_artifacts import Model
-from tfx.utils import io_utils
-from tfx.utils import path_utils
 
-from mnist_tfx.lib import contracts
 from mnist_tfx.lib import serving_dir as serving_dir_lib
 
 
@@ -48,15 +43,7 @@ def StartingModel(  # pylint: disable=invalid-name
     serving_dir: the TF Serving model base path the Pusher writes to.
   """
   del examples  # Keys the cache; not read.
-  version = serving_dir_lib.latest_version(serving_dir)
-  problem = serving_dir_lib.problem(serving_dir, version) if version is not None else None
-  served.set_string_custom_property(contracts.Property.SERVED_VERSION, version or '')
-  served.set_string_custom_property(contracts.Property.SERVED_PROBLEM, problem or '')
+  version, problem = serving_dir_lib.copy_latest(serving_dir, served)
   if problem is not None:
     logging.warning('Served version %s is damaged (%s): not used before training.',
                     version, problem)
-    return
-  if version is not None:
-    io_utils.copy_dir(os.path.join(serving_dir, version),
-                      path_utils.serving_model_path(served.uri))
-

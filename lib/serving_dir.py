@@ -19,11 +19,13 @@ import os
 import shutil
 import tempfile
 import time
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Optional, Tuple
 
 from tfx.dsl.io import fileio
 from tfx.utils import io_utils
+from tfx.utils import path_utils
 
+from mnist_tfx.lib import contracts
 from mnist_tfx.lib.errors import UsageError
 
 _INCOMING_PREFIX = '.incoming-'
@@ -51,6 +53,24 @@ def latest_version(serving_dir: str) -> Optional[str]:
   """The version TF Serving serves: the highest number, or None if there is none."""
   found = versions(serving_dir)
   return found[-1] if found else None
+
+
+def copy_latest(serving_dir: str, model) -> Tuple[Optional[str], Optional[str]]:
+  """Copies the served version into a Model artifact (Format-Serving) if it is whole.
+
+  StartingModel and ServedModel both start this way. With nothing served, or a damaged
+  version, the artifact stays empty (not an older version either: that is not what is
+  served). Sets its `served_version` ('' if none) and `served_problem` (why the version
+  was not copied, '' if it was); returns them as (version, problem), None for ''.
+  """
+  version = latest_version(serving_dir)
+  damage = problem(serving_dir, version) if version is not None else None
+  model.set_string_custom_property(contracts.Property.SERVED_VERSION, version or '')
+  model.set_string_custom_property(contracts.Property.SERVED_PROBLEM, damage or '')
+  if version is not None and damage is None:
+    io_utils.copy_dir(os.path.join(serving_dir, version),
+                      path_utils.serving_model_path(model.uri))
+  return version, damage
 
 
 class NotPublished(Exception):

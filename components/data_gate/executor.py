@@ -16,6 +16,7 @@ from tfx.types import artifact_utils
 from tfx.utils import io_utils
 
 from mnist_tfx.components.data_gate import spec
+from mnist_tfx.lib import anomalies as anomalies_lib
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib.errors import DataError
 from mnist_tfx.lib.features import LABEL_KEY
@@ -46,7 +47,7 @@ class Executor(base_executor.BaseExecutor):
                           contracts.File.ANOMALIES)
       io_utils.write_bytes_file(path, found.SerializeToString())
       logging.info('Split %s validated; anomalies written to %s.', split, path)
-      problems[path] = _problems(found)
+      problems[path] = anomalies_lib.lines(found)
     # As ExampleValidator marks its output: per split, 1 if it has no anomaly.
     anomalies.set_json_value_custom_property(
         contracts.Property.BLESSED,
@@ -57,15 +58,6 @@ class Executor(base_executor.BaseExecutor):
         raise DataError(path, 'anomalies against the curated schema: ' + '; '.join(listed))
     if PREVIOUS_SPLIT in splits:
       _check_drift(statistics, schema, exec_properties)
-
-
-def _problems(anomalies: anomalies_pb2.Anomalies):
-  """One line per anomaly, for the error message."""
-  problems = [f'{name}: {info.description}'
-              for name, info in sorted(anomalies.anomaly_info.items())]
-  if anomalies.HasField('dataset_anomaly_info'):
-    problems.append(f'dataset: {anomalies.dataset_anomaly_info.description}')
-  return problems
 
 
 def _check_drift(statistics, schema, exec_properties) -> None:

@@ -18,10 +18,11 @@ from tensorflow_metadata.proto.v0 import anomalies_pb2
 from tensorflow_metadata.proto.v0 import statistics_pb2
 from tfx.types import artifact_utils
 from tfx.utils import io_utils
-from tfx.utils import path_utils
 
+from mnist_tfx.lib import anomalies as anomalies_lib
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib import features
+from mnist_tfx.lib import split_predictions
 
 EVAL_SPLIT = 'eval'
 # StatisticsGen's file in each split's folder, and the name of the unsliced statistics
@@ -30,7 +31,6 @@ EVAL_SPLIT = 'eval'
 # start-up (kubeflow/README.md, "Step start-up").
 STATISTICS_FILE = 'FeatureStats.pb'
 DEFAULT_SLICE = 'All Examples'
-BATCH = 1000
 
 
 @dataclasses.dataclass
@@ -117,11 +117,8 @@ def anomalies(anomalies_artifact) -> Dict[str, List[str]]:
   for split in artifact_utils.decode_split_names(anomalies_artifact.split_names):
     path = os.path.join(anomalies_artifact.uri, f'Split-{split}',
                         contracts.File.ANOMALIES)
-    found = anomalies_pb2.Anomalies.FromString(io_utils.read_bytes_file(path))
-    result[split] = [f'{name}: {info.description}'
-                     for name, info in sorted(found.anomaly_info.items())]
-    if found.HasField('dataset_anomaly_info'):
-      result[split].append(f'dataset: {found.dataset_anomaly_info.description}')
+    result[split] = anomalies_lib.lines(
+        anomalies_pb2.Anomalies.FromString(io_utils.read_bytes_file(path)))
   return result
 
 
@@ -143,16 +140,7 @@ def span_tests(span_tests_artifact) -> Optional[List[dict]]:
 
 def predictions(examples_uri: str, model_uri: str) -> Predictions:
   """The candidate's digit for every example of the eval split."""
-  files = tf.io.gfile.glob(os.path.join(examples_uri, f'Split-{EVAL_SPLIT}', '*'))
-  dataset = tf.data.TFRecordDataset(sorted(files), compression_type='GZIP').batch(BATCH)
-  model = tf.saved_model.load(path_utils.serving_model_path(model_uri))
-  serve = model.signatures[contracts.Signature.SERVING_DEFAULT]
-  spec = {features.PIXELS_KEY: tf.io.FixedLenFeature([features.PIXELS], tf.int64),
-          features.LABEL_KEY: tf.io.FixedLenFeature([], tf.int64)}
-  images, labels, predicted = [], [], []
-  for serialized in dataset:
-    parsed = tf.io.parse_example(serialized, spec)
-    images.append(parsed[features.PIXELS_KEY].numpy().astype(np.uint8))
-    labels.append(parsed[features.LABEL_KEY].numpy())
-    predicted.append(serve(examples=serialized)['digit'].numpy())
-  return Predictions(np.concatenate(images), np.concatenate(labels), np.concatenate(predicted))
+  model = split_predictions.load_model(model_uri)
+  read = split_predictions.predict(model, os.path.join(examples_uri, f'Split-{EVAL_SPLIT}'),
+                                   pixels=True)
+  return Predictions(read.pixels, read.labels, read.digits)

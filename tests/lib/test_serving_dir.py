@@ -2,6 +2,7 @@
 
 import os
 
+from mnist_tfx.lib import contracts
 from mnist_tfx.lib import serving_dir
 
 
@@ -73,3 +74,37 @@ def test_a_push_left_half_done_is_cleared_by_the_next(tmp_path):
   (serving / '.incoming-123' / 'variables').mkdir(parents=True)  # A killed push's copy.
   version = serving_dir.publish(_model(tmp_path), str(serving))
   assert os.listdir(serving) == [version]
+
+
+
+def test_copy_latest_copies_the_newest_whole_version_or_nothing_saying_why(tmp_path):
+  """StartingModel's and ServedModel's start: the artifact holds the served version or stays
+  empty (not an older version either), and its properties say which and what was wrong."""
+  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
+  serving = str(tmp_path / 'serving')
+
+  def copy(name):
+    model = standard_artifacts.Model()
+    model.uri = str(tmp_path / name)
+    os.makedirs(model.uri)
+    found = serving_dir.copy_latest(serving, model)
+    assert found == tuple(
+        model.get_string_custom_property(key) or None
+        for key in (contracts.Property.SERVED_VERSION, contracts.Property.SERVED_PROBLEM))
+    return found, sorted(os.listdir(model.uri))
+
+  assert copy('nothing') == ((None, None), [])
+  older_model = _model(tmp_path / 'older')
+  with open(os.path.join(older_model, 'variables', 'variables.index'), 'wb') as f:
+    f.write(b'older')
+  serving_dir.publish(older_model, serving)
+  newest = serving_dir.publish(_model(tmp_path), serving)
+  assert copy('newest') == ((newest, None), ['Format-Serving'])
+  copied = tmp_path / 'newest' / 'Format-Serving'
+  assert (copied / 'variables' / 'variables.index').read_bytes() == b'index'
+  assert serving_dir.problem(str(copied.parent), copied.name) is None  # Manifest included.
+  graph = os.path.join(serving, newest, 'saved_model.pb')
+  with open(graph, 'ab') as f:
+    f.write(b'!')
+  assert copy('damaged') == (
+      (newest, f'{graph}: changed since it was pushed (SHA-256 differs)'), [])
