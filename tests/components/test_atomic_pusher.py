@@ -3,10 +3,7 @@ repeated after a crash is recorded, not copied again, and a damaged served versi
 taken for the model. Each push that publishes runs the canary in a fresh process (about
 3 s here). (The canary's own cases: tests/reliability/test_canary.py.)"""
 
-import json
 import os
-import shutil
-
 
 from mnist_tfx.lib import serving_dir
 from tests.support import artifacts
@@ -15,50 +12,30 @@ from tests.support import artifacts
 # pylint: disable=g-import-not-at-top
 
 
-def _model(tmp_path, tiny_trained):
-  """A copy of the session's Trainer model: the canary loads and asks it."""
-  from tfx.types import standard_artifacts
-  model = standard_artifacts.Model()
-  model.uri = str(tmp_path / 'model')
-  shutil.copytree(artifacts.serving_model(tiny_trained['model']),
-                  tmp_path / 'model' / 'Format-Serving')
-  return model
-
-
-def _push(model, serving, tmp_path, n):
-  """Runs the executor as the Pusher step would; returns the version it recorded."""
-  from tfx.types import standard_artifacts
-  from mnist_tfx.components.atomic_pusher import executor
-  blessing = standard_artifacts.ModelBlessing()
-  blessing.uri = str(tmp_path / 'blessing')
-  blessing.set_int_custom_property('blessed', 1)
-  pushed = standard_artifacts.PushedModel()
-  pushed.uri = str(tmp_path / 'pushed' / str(n))
-  executor.Executor().Do(
-      {'model': [model], 'model_blessing': [blessing]}, {'pushed_model': [pushed]},
-      {'push_destination': json.dumps({'filesystem': {'base_directory': serving}})})
-  assert pushed.get_int_custom_property('pushed') == 1
-  return pushed.get_string_custom_property('pushed_version')
+def _push(tiny_trained, serving, folder):
+  """The session's model pushed (tests/support/artifacts.push); the version it recorded."""
+  from mnist_tfx.lib import contracts
+  pushed = artifacts.push(artifacts.serving_model(tiny_trained['model']), serving, folder)
+  assert pushed.get_int_custom_property(contracts.Property.PUSHED) == 1
+  return pushed.get_string_custom_property(contracts.Property.PUSHED_VERSION)
 
 
 def test_a_push_repeated_after_a_crash_records_the_version_already_there(
     tmp_path, tiny_trained):
   serving = str(tmp_path / 'serving')
-  model = _model(tmp_path, tiny_trained)
-  first = _push(model, serving, tmp_path, 1)
+  first = _push(tiny_trained, serving, tmp_path / '1')
   # The process died after the rename, before ML Metadata recorded the push: the step runs again.
-  again = _push(model, serving, tmp_path, 2)
+  again = _push(tiny_trained, serving, tmp_path / '2')
   assert again == first and serving_dir.versions(serving) == [first]
 
 
 def test_a_damaged_served_version_is_pushed_over_not_recorded(tmp_path, tiny_trained):
   serving = str(tmp_path / 'serving')
-  model = _model(tmp_path, tiny_trained)
   # The same model, served earlier (published as a push publishes it, without the canary).
-  first = serving_dir.publish(os.path.join(model.uri, 'Format-Serving'), serving)
+  first = serving_dir.publish(artifacts.serving_model(tiny_trained['model']), serving)
   with open(os.path.join(serving, first, 'saved_model.pb'), 'ab') as f:
     f.write(b'!')
-  second = _push(model, serving, tmp_path, 2)
+  second = _push(tiny_trained, serving, tmp_path / '2')
   assert serving_dir.versions(serving) == [first, second]
   assert serving_dir.problem(serving, second) is None
 

@@ -17,7 +17,9 @@ import pytest
 
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib import serving_dir
+from tests.support import artifacts
 from tests.support.cli_runs import QUICK
+from tests.support.cli_runs import report_page
 from tests.support.cli_runs import run_cli
 from tests.support.cli_runs import served_versions
 
@@ -34,30 +36,8 @@ def _trainer_model(first_run) -> str:
   return found[0]
 
 
-def _push(model_dir, serving, tmp_path, max_latency_ms=100.0):
-  """AtomicPusher's executor on a blessed model, as the Pusher step runs it; its pushed model."""
-  from tfx.types import standard_artifacts
-  from mnist_tfx.components.atomic_pusher import executor
-  model = standard_artifacts.Model()
-  model.uri = str(tmp_path / 'model')
-  shutil.copytree(model_dir, tmp_path / 'model' / 'Format-Serving')
-  blessing = standard_artifacts.ModelBlessing()
-  blessing.uri = str(tmp_path / 'blessing')
-  blessing.set_int_custom_property(contracts.Property.BLESSED, 1)
-  pushed = standard_artifacts.PushedModel()
-  pushed.uri = str(tmp_path / 'pushed')
-  executor.Executor().Do(
-      {'model': [model], 'model_blessing': [blessing]}, {'pushed_model': [pushed]},
-      {'push_destination': json.dumps({'filesystem': {'base_directory': str(serving)}}),
-       'custom_config': json.dumps({executor.MAX_LATENCY_MS: max_latency_ms})})
-  return pushed
-
-
-def _report_page(stdout: str) -> str:
-  """The run report's page, from the summary's `run report:` line."""
-  path = next(line.split(':', 1)[1].strip() for line in stdout.splitlines()
-              if line.startswith('run report:'))
-  with open(path) as f:
+def _page(stdout: str) -> str:
+  with open(report_page(stdout)) as f:
     return f.read()
 
 
@@ -87,7 +67,7 @@ def test_a_staged_model_that_cannot_load_is_not_published(first_run, tmp_path, r
   with open(data, 'r+b') as f:
     f.truncate(os.path.getsize(data) // 2)
   serving, before = _served(first_run, tmp_path)
-  failure = _refused(_push(broken, serving, tmp_path), serving, before)
+  failure = _refused(artifacts.push(broken, serving, tmp_path), serving, before)
   record('canary: the staged model cannot load (variables file cut in half)',
          'not published; the served version untouched; no hidden copy left',
          f'not published: `{failure}`; served files unchanged')
@@ -118,7 +98,7 @@ def test_a_model_whose_serving_pixels_answers_differ_is_not_published(
       contracts.Signature.SERVING_PIXELS: serve_pixels.get_concrete_function()})
   shutil.copytree(os.path.join(original, 'assets.extra'), export / 'assets.extra')
   serving, before = _served(first_run, tmp_path)
-  failure = _refused(_push(export, serving, tmp_path), serving, before)
+  failure = _refused(artifacts.push(export, serving, tmp_path), serving, before)
   record('canary: serving_pixels answers otherwise than the trained model (image transposed)',
          'not published, naming the signature; the served version untouched',
          f'not published: `{failure}`; served files unchanged')
@@ -132,7 +112,7 @@ def test_a_good_version_is_published_with_warmup_requests_that_replay(first_run,
   from tensorflow_serving.apis import prediction_log_pb2
   output_dir, result = first_run
   assert 'canary:        passed in ' in result.stdout
-  assert 'The staged copy passed the canary first' in _report_page(result.stdout)
+  assert 'The staged copy passed the canary first' in _page(result.stdout)
   version = os.path.join(output_dir, 'serving', served_versions(output_dir)[-1])
   covered = serving_dir.manifest(version)
   with open(os.path.join(version, serving_dir.MANIFEST)) as f:
@@ -182,7 +162,7 @@ def test_a_version_slower_than_the_bound_is_not_published(
   assert result.returncode == 4
   assert canary_line and 'FAILED, the version was not published: ' in canary_line[0]
   assert 'above the bound of 0.001 ms' in canary_line[0]
-  assert 'Blessed, but not published' in _report_page(result.stdout)
+  assert 'Blessed, but not published' in _page(result.stdout)
   assert served_versions(output_dir) == before
   assert {v: serving_dir.manifest(str(output_dir / 'serving' / v)) for v in before} == files
 
@@ -203,13 +183,13 @@ def test_on_an_object_store_a_refused_version_never_lands_and_a_good_one_lands_g
   broken = tmp_path / 'broken'
   shutil.copytree(_trainer_model(first_run), broken)
   os.remove(broken / 'saved_model.pb')
-  refused = _push(broken, serving, tmp_path / 'first')
+  refused = artifacts.push(broken, serving, tmp_path / 'first')
   assert refused.get_int_custom_property(contracts.Property.PUSHED) == 0
   refused_writes = len(written)
   assert not written and serving_dir.versions(serving) == []
   assert not fileio.exists(serving)  # Not one object under the serving folder.
 
-  pushed = _push(_trainer_model(first_run), serving, tmp_path / 'second')
+  pushed = artifacts.push(_trainer_model(first_run), serving, tmp_path / 'second')
   version = pushed.get_string_custom_property(contracts.Property.PUSHED_VERSION)
   record('canary on gs:// (ram:// stands in): a staged model without its graph, then a good one',
          'the refused one writes no object; the good one is copied with saved_model.pb last',
