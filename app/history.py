@@ -74,23 +74,23 @@ def lineage(config: configs.PipelineConfig, version: str) -> str:
 def _start(record: run_record.RunRecord) -> str:
   if not record.start:
     return '-'
-  return 'warm' if record.start['warm'] else 'cold'
+  return 'warm' if record.start.warm else 'cold'
 
 
 def _labels(record: run_record.RunRecord) -> str:
   """The served model's agreement with the training labels; `wrong` if it stopped the run."""
   if record.labels_stopped:
     return 'wrong'
-  return _number(record.label_check.get('agreement'))
+  return _number(record.label_check.agreement if record.label_check else None)
 
 
 def _span_test(record: run_record.RunRecord) -> str:
   """The candidate's accuracy on the trained spans' own test digits, all spans together."""
-  digits = sum(found['digits'] for found in record.span_tests or [])
+  digits = sum(found.digits for found in record.span_tests or [])
   if not digits:
     return '-'
-  return _number(sum(found['accuracy'] * found['digits']
-                     for found in record.span_tests if found['digits']) / digits)
+  return _number(sum(found.accuracy * found.digits
+                     for found in record.span_tests if found.digits) / digits)
 
 
 def _pushed(record: run_record.RunRecord) -> str:

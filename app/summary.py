@@ -40,13 +40,13 @@ def outcome(record: RunRecord, config: configs.PipelineConfig) -> str:
     lines.append('per digit:     ' + '  '.join(
         f'{digit}: {value:.4f}' for digit, value in sorted(record.digit_accuracy.items())))
   lines += _span_tests(record)
-  labels = record.label_check
-  if labels.get('skipped'):
-    lines.append(f'labels:        not checked: {labels["skipped"]}')
+  labels = record.label_check  # Empty when LabelCheck did not complete.
+  if labels and labels.skipped:
+    lines.append(f'labels:        not checked: {labels.skipped}')
   elif labels:
-    lines.append(f'labels:        {labels["agreement"]:.4f} agree with the served model (version '
-                 f'{labels["version"]}, {labels["expected"]:.4f} on the test digits; '
-                 f'the run stops below {labels["expected"] - labels["margin"]:.4f})')
+    lines.append(f'labels:        {labels.agreement:.4f} agree with the served model (version '
+                 f'{labels.version}, {labels.expected:.4f} on the test digits; '
+                 f'the run stops below {labels.floor():.4f})')
   if record.start:
     lines.append('start:         ' + start(record))
   if record.served_problem:
@@ -80,21 +80,21 @@ def _span_tests(record: RunRecord) -> List[str]:
            if record.overall_accuracy is not None else '')
   lines = []
   for found in record.span_tests:
-    figure = (f'{found["accuracy"]:.4f} on its own {found["digits"]} test digits{fixed}'
-              if found['accuracy'] is not None else 'its own t10k-* pair holds no digits')
-    lines.append(f'{"" if lines else "span tests:":<15}span {found["span"]}: {figure}; '
+    figure = (f'{found.accuracy:.4f} on its own {found.digits} test digits{fixed}'
+              if found.accuracy is not None else 'its own t10k-* pair holds no digits')
+    lines.append(f'{"" if lines else "span tests:":<15}span {found.span}: {figure}; '
                  'not a gate')
   return lines
 
 
 def start(record: RunRecord) -> str:
   """How training started, in words: warm from which version, or cold and why."""
-  epochs = record.start['epochs']
-  schedule = f'{epochs} epoch{"s" if epochs != 1 else ""} of the {record.start["recipe"]} recipe'
-  if record.start['warm']:
+  epochs = record.start.epochs
+  schedule = f'{epochs} epoch{"s" if epochs != 1 else ""} of the {record.start.recipe} recipe'
+  if record.start.warm:
     return (f'warm, from the weights of version {record.starting_version} (served when the data '
             f'arrived): {schedule}')
-  why = record.start['why_cold']
+  why = record.start.why_cold
   if record.starting_problem:  # The Trainer saw no copy; StartingModel knows why.
     why = f'served version {record.starting_version} was damaged ({record.starting_problem})'
   return f'from random weights ({why}): {schedule}'

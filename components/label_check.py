@@ -33,6 +33,7 @@ from tfx.types import artifact_utils
 
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib import features
+from mnist_tfx.lib import payloads
 from mnist_tfx.lib import split_predictions
 from mnist_tfx.lib.errors import DataError
 
@@ -53,9 +54,10 @@ def LabelCheck(  # pylint: disable=invalid-name
   Args:
     examples: IdxExampleGen's: `train` is checked, `eval` (the fixed test set) gives the
       served model's own accuracy.
-    check: the output: label_check.json (agreement overall and per digit, the served
-      model's test accuracy, the most frequent disagreements) and the custom property
-      `label_check` (the same, JSON). Not written when the check stops the run.
+    check: the output: label_check.json (lib/payloads.py's LabelCheckResult: agreement
+      overall and per digit, the served model's test accuracy, the most frequent
+      disagreements) and the custom property `label_check` (the same, JSON). Not written
+      when the check stops the run.
     served: StartingModel's copy of the model served when the data arrived (empty when
       none was, or it was damaged), with its `served_version` and `served_problem`.
     margin: how far below the served model's test accuracy the agreement may fall.
@@ -68,35 +70,33 @@ def LabelCheck(  # pylint: disable=invalid-name
   if version is None or problem is not None:
     why = (f'served version {version} is damaged ({problem})' if problem
            else 'no model served yet')
-    _write(check, {'version': version or '', 'skipped': why})
+    _write(check, payloads.LabelCheckResult(version=version or '', skipped=why))
     logging.info('LabelCheck: %s: the labels were not checked.', why)
     return
   model = split_predictions.load_model(served.uri)
   train = split_predictions.predict(model, artifact_utils.get_split_uri([examples], 'train'))
   test = split_predictions.predict(model, artifact_utils.get_split_uri([examples], 'eval'))
   train_labels, train_digits = train.labels, train.digits
-  found = {
-      'version': version,
-      'skipped': '',
-      'agreement': float(np.mean(train_labels == train_digits)),
-      'expected': float(np.mean(test.labels == test.digits)),
-      'margin': margin,
-      'digits': int(train_labels.size),
-      'per_digit': {str(d): float(np.mean(train_digits[train_labels == d] == d))
-                    for d in range(features.NUM_CLASSES) if np.any(train_labels == d)},
-      'disagreements': [[int(read), int(label), count] for (read, label), count in
-                        _disagreements(train_labels, train_digits).most_common(_PAIRS_KEPT)],
-  }
-  if found['agreement'] < found['expected'] - margin:
+  found = payloads.LabelCheckResult(
+      version=version,
+      agreement=float(np.mean(train_labels == train_digits)),
+      expected=float(np.mean(test.labels == test.digits)),
+      margin=margin,
+      digits=int(train_labels.size),
+      per_digit={str(d): float(np.mean(train_digits[train_labels == d] == d))
+                 for d in range(features.NUM_CLASSES) if np.any(train_labels == d)},
+      disagreements=[payloads.Disagreement(int(read), int(label), count) for (read, label), count
+                     in _disagreements(train_labels, train_digits).most_common(_PAIRS_KEPT)])
+  if found.agreement < found.floor():
     spans = json.loads(examples.get_string_custom_property(contracts.Property.SPANS))
     raise DataError(
         'span ' + ', '.join(str(part['span']) for part in spans['train']),
-        f"the served model (version {version}) agrees with {found['agreement']:.4f} of its "
-        f"{found['digits']} labels; expected at least {found['expected'] - margin:.4f} (its "
-        f"test accuracy {found['expected']:.4f} less --label-agreement-margin {margin:g}). "
+        f"the served model (version {version}) agrees with {found.agreement:.4f} of its "
+        f"{found.digits} labels; expected at least {found.floor():.4f} (its "
+        f"test accuracy {found.expected:.4f} less --label-agreement-margin {margin:g}). "
         'Most disagreed: ' + ', '.join(
-            f'{read} labelled as {label}: {count}'
-            for read, label, count in found['disagreements'][:_PAIRS_NAMED])
+            f'{pair.read} labelled as {pair.label}: {pair.count}'
+            for pair in found.disagreements[:_PAIRS_NAMED])
         + '. The labels look wrong: nothing was trained')
   _write(check, found)
 
@@ -107,8 +107,8 @@ def _disagreements(labels: np.ndarray, digits: np.ndarray) -> Dict[Tuple[int, in
   return collections.Counter(zip(digits[wrong].tolist(), labels[wrong].tolist()))
 
 
-def _write(check, found: dict) -> None:
-  text = json.dumps(found, sort_keys=True)
+def _write(check, found: payloads.LabelCheckResult) -> None:
+  text = found.to_json()
   with tf.io.gfile.GFile(os.path.join(check.uri, contracts.File.LABEL_CHECK), 'w') as f:
     f.write(text)
   check.set_string_custom_property(contracts.Property.LABEL_CHECK, text)

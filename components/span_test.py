@@ -14,7 +14,6 @@ span, and a gate on them would compare models on different sets.
 """
 
 import collections
-import json
 import os
 
 import numpy as np
@@ -29,6 +28,7 @@ from tfx.types.standard_artifacts import Model
 
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib import features
+from mnist_tfx.lib import payloads
 from mnist_tfx.lib import spans as spans_lib
 from mnist_tfx.lib import split_predictions
 
@@ -47,9 +47,9 @@ def SpanTest(  # pylint: disable=invalid-name
     examples: IdxExampleGen's; each `test_span_<N>` split is read whole.
     model: the Trainer's candidate, through its serving_default signature.
     span_tests: the output: span_tests.json and the custom property `span_tests` (the
-      same, JSON), a list, oldest span first, of {span, split, digits, accuracy,
-      per_digit: {digit: accuracy}, confusions: [[true, predicted, count], ...]}.
-      An empty list when no trained span carries test digits of its own.
+      same, JSON): lib/payloads.py's SpanTests, oldest span first, each span's accuracy
+      overall and per digit and its most frequent confusions. An empty list when no
+      trained span carries test digits of its own.
   """
   numbers = {split: spans_lib.span_test_number(split)
              for split in artifact_utils.decode_split_names(examples.split_names)}
@@ -60,24 +60,23 @@ def SpanTest(  # pylint: disable=invalid-name
     for number, split in splits:
       read = split_predictions.predict(loaded, artifact_utils.get_split_uri([examples], split))
       found.append(_figures(number, split, read.labels, read.digits))
-  text = json.dumps(found, sort_keys=True)
+  text = payloads.SpanTests(found).to_json()
   with tf.io.gfile.GFile(os.path.join(span_tests.uri, contracts.File.SPAN_TESTS), 'w') as f:
     f.write(text)
   span_tests.set_string_custom_property(contracts.Property.SPAN_TESTS, text)
 
 
-def _figures(number: int, split: str, labels: np.ndarray, digits: np.ndarray) -> dict:
+def _figures(number: int, split: str, labels: np.ndarray,
+             digits: np.ndarray) -> payloads.SpanTest:
   """One span's record: accuracy overall and per digit, and its most frequent confusions."""
   wrong = labels != digits
   confusions = collections.Counter(zip(labels[wrong].tolist(), digits[wrong].tolist()))
-  return {
-      'span': number,
-      'split': split,
-      'digits': int(labels.size),
-      'accuracy': float(np.mean(~wrong)) if labels.size else None,
-      'per_digit': {str(d): float(np.mean(digits[labels == d] == d))
-                    for d in range(features.NUM_CLASSES) if np.any(labels == d)},
-      'confusions': [[true, predicted, count] for (true, predicted), count
-                     in confusions.most_common(_CONFUSIONS_KEPT)],
-  }
-
+  return payloads.SpanTest(
+      span=number,
+      split=split,
+      digits=int(labels.size),
+      accuracy=float(np.mean(~wrong)) if labels.size else None,
+      per_digit={str(d): float(np.mean(digits[labels == d] == d))
+                 for d in range(features.NUM_CLASSES) if np.any(labels == d)},
+      confusions=[payloads.Confusion(true, predicted, count) for (true, predicted), count
+                  in confusions.most_common(_CONFUSIONS_KEPT)])

@@ -25,6 +25,7 @@ from mnist_tfx.components.run_report.component import RunReport
 from mnist_tfx.components.served_model import ServedModel
 from mnist_tfx.components.span_test import SpanTest
 from mnist_tfx.components.starting_model import StartingModel
+from mnist_tfx.lib import payloads
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.lib.contracts import Output
 from mnist_tfx.pipeline import configs
@@ -112,10 +113,10 @@ def create_pipeline(
       transform_graph=transform.outputs['transform_graph'],
       schema=schema_gen.outputs['schema'],
       base_model=starting_model.outputs[Output.SERVED],
-      custom_config={'recipe': config.recipe, 'epochs': config.epochs,
-                     'cold_start': int(config.cold_start),
-                     'precision': config.precision, 'seed': config.seed,
-                     'code': code_fingerprint}).with_id(ComponentId.TRAINER)
+      custom_config=payloads.TrainerSettings(
+          recipe=config.recipe, epochs=config.epochs, cold_start=int(config.cold_start),
+          precision=config.precision, seed=config.seed,
+          code=code_fingerprint).to_custom_config()).with_id(ComponentId.TRAINER)
 
   # The model being served now: the baseline to beat (a Resolver Kubeflow can run).
   served_model = ServedModel(

@@ -14,6 +14,7 @@ from ml_metadata.proto import metadata_store_pb2
 from tfx.types import standard_component_specs
 
 from mnist_tfx.components.gated_evaluator import metrics
+from mnist_tfx.lib import payloads
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.lib.contracts import File
 from mnist_tfx.lib.contracts import Output
@@ -113,11 +114,11 @@ def _read(store, run: metadata_store_pb2.Context) -> RunRecord:
         record.labels_stopped = True
         record.data_error = 'stopped by LabelCheck (the labels disagree with the served model)'
       elif Output.CHECK in outputs:
-        record.label_check = json.loads(
+        record.label_check = payloads.LabelCheckResult.from_json(
             outputs[Output.CHECK].custom_properties[Property.LABEL_CHECK].string_value)
     if node == ComponentId.SPAN_TEST and Output.SPAN_TESTS in outputs:
-      record.span_tests = json.loads(
-          outputs[Output.SPAN_TESTS].custom_properties[Property.SPAN_TESTS].string_value)
+      record.span_tests = payloads.SpanTests.from_json(
+          outputs[Output.SPAN_TESTS].custom_properties[Property.SPAN_TESTS].string_value).spans
     if node == ComponentId.STARTING_MODEL and Output.SERVED in outputs:
       served = outputs[Output.SERVED].custom_properties
       record.starting_version = served[Property.SERVED_VERSION].string_value
@@ -141,22 +142,22 @@ def _read(store, run: metadata_store_pb2.Context) -> RunRecord:
         record.pushed_to = pushed[Property.PUSHED_DESTINATION].string_value
         record.pushed_version = pushed[Property.PUSHED_VERSION].string_value
       if Property.CANARY in pushed:
-        verdict = json.loads(pushed[Property.CANARY].string_value)
-        record.canary_failure = verdict['failure']
-        record.canary_seconds = verdict['seconds']
-        record.canary_latency_ms = verdict['latency_ms']
+        verdict = payloads.CanaryVerdict.from_json(pushed[Property.CANARY].string_value)
+        record.canary_failure = verdict.failure
+        record.canary_seconds = verdict.seconds
+        record.canary_latency_ms = verdict.latency_ms
     if node == ComponentId.RUN_REPORT and Output.REPORT in outputs:
       record.report_page = outputs[Output.REPORT].custom_properties[Property.PAGE_PATH].string_value
   return record
 
 
-def _start(model_run_uri: str) -> Dict:
-  """The Trainer's record of how training started; {} from a Trainer that wrote none."""
+def _start(model_run_uri: str) -> Optional[payloads.TrainingStart]:
+  """The Trainer's record of how training started; None from a Trainer that wrote none."""
   path = os.path.join(model_run_uri, File.START)
   if not os.path.exists(path):
-    return {}
+    return None
   with open(path) as f:
-    return json.load(f)
+    return payloads.TrainingStart.from_json(f.read())
 
 
 def _node_name(store, execution) -> str:

@@ -1,12 +1,15 @@
-"""The project's shape, checked: imports go down the layers, and every name that crosses a
-boundary is spelt once, in lib/contracts.py."""
+"""The project's shape, checked: imports go down the layers, every name that crosses a
+boundary is spelt once, in lib/contracts.py, and every key of a payload once, in its record
+in lib/payloads.py."""
 
 import ast
+import dataclasses
 import os
 import subprocess
 import sys
 
 from mnist_tfx.lib import contracts
+from mnist_tfx.lib import payloads
 from tests.support import idx_files
 
 PACKAGES = ('app', 'kubeflow', 'pipeline', 'components', 'trainer_module', 'lib')
@@ -66,3 +69,76 @@ def test_names_that_cross_a_boundary_are_spelt_only_in_contracts():
                   if isinstance(node, ast.Constant) and isinstance(node.value, str)
                   and node.value in values and id(node) not in prose]
   assert not found, '\n'.join(found)
+
+
+# The same words as keys of something that is not a payload record (yet), where they are
+# spelt: (file, key) -> what they name there.
+_OTHER_MEANINGS = {
+    ('app/history.py', 'span'): "IdxExampleGen's spans property (lib/spans.py's describe)",
+    ('components/label_check.py', 'span'): "IdxExampleGen's spans property",
+    ('pipeline/run_reader.py', 'span'): "IdxExampleGen's spans property, and TFX's Examples "
+                                        "`span` property",
+    ('lib/spans.py', 'span'): "IdxExampleGen's spans property, written",
+    ('pipeline/pipeline.py', 'code'): "Transform's custom_config: a key of TFX's cache only",
+    ('pipeline/unchanged.py', 'code'): "the digest of what a run reads",
+    ('trainer_module/model.py', 'recipe'): "Keras's get_config of the learning-rate schedule",
+    ('trainer_module/model.py', 'epochs'): "Keras's get_config of the learning-rate schedule",
+}
+
+
+def _payload_keys():
+  """{key: where it is defined} for each field of lib/payloads.py's records, and the keys
+  they name as upper-case constants (TrainingHistory.LEARNING_RATE)."""
+  keys = {}
+  for name, record in vars(payloads).items():
+    if not (isinstance(record, type) and dataclasses.is_dataclass(record)):
+      continue
+    for field in dataclasses.fields(record):
+      keys[field.name] = f'payloads.{name}.{field.name}'
+    for attribute, value in vars(record).items():
+      if attribute.isupper() and isinstance(value, str):
+        keys[value] = f'payloads.{name}.{attribute}'
+  return keys
+
+
+def _used_as_keys(tree):
+  """The expressions a mapping is read or written by: x[key], {key: ...}, x.get(key),
+  x.pop(key), x.setdefault(key), key in x."""
+  for node in ast.walk(tree):
+    if isinstance(node, ast.Subscript):
+      yield node.slice
+    elif isinstance(node, ast.Dict):
+      yield from (key for key in node.keys if key is not None)
+    elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+          and node.func.attr in ('get', 'pop', 'setdefault') and node.args):
+      yield node.args[0]
+    elif isinstance(node, ast.Compare) and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+      yield node.left
+
+
+def test_payload_keys_are_spelt_only_in_their_records():
+  """A payload's key read or written as a bare string (found['agreement'], {'warm': ...})
+  outside lib/payloads.py would bypass its record: the record is the one writer and reader."""
+  keys = _payload_keys()
+  found = []
+  for package in PACKAGES:
+    for root, _, names in os.walk(os.path.join(idx_files.PROJECT, package)):
+      for name in names:
+        path = os.path.join(root, name)
+        relative = os.path.relpath(path, idx_files.PROJECT)
+        if not name.endswith('.py') or relative == os.path.join('lib', 'payloads.py'):
+          continue
+        with open(path) as f:
+          tree = ast.parse(f.read())
+        found += [f'{relative}:{node.lineno}: {node.value!r} is {keys[node.value]}'
+                  for node in _used_as_keys(tree)
+                  if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                  and node.value in keys and (relative, node.value) not in _OTHER_MEANINGS]
+  assert not found, '\n'.join(found)
+
+
+def test_the_payload_check_sees_a_bare_key():
+  """The check above, on a line that reads the label check by its key."""
+  tree = ast.parse("agreement = found['agreement']\nfound = {'warm': True}\n")
+  spelt = [node.value for node in _used_as_keys(tree) if isinstance(node, ast.Constant)]
+  assert [key for key in spelt if key in _payload_keys()] == ['agreement', 'warm']

@@ -1,6 +1,5 @@
 """run_fn: what the TFX Trainer calls. Reads, trains under a distribution strategy, exports."""
 
-import json
 import os
 import time
 
@@ -10,6 +9,7 @@ from absl import logging
 from tfx.components.trainer.fn_args_utils import FnArgs
 
 from mnist_tfx.lib import contracts
+from mnist_tfx.lib import payloads
 from mnist_tfx.trainer_module import inputs
 from mnist_tfx.trainer_module import keras_autograph
 from mnist_tfx.trainer_module import model as model_lib
@@ -21,27 +21,28 @@ from mnist_tfx.trainer_module import warm_start
 def run_fn(fn_args: FnArgs) -> None:
   """Trains the CNN on the transformed train split and exports the serving model.
 
-  custom_config: `recipe` (a name in training.RECIPES), `epochs` (int; 0 or absent:
-  the recipe's own), `cold_start` (1: never start from the served model's weights; else
-  a base model, the one served when the data arrived, is started from when it has the
-  same architecture, with training.WARM's schedule), `precision` (a Keras policy: float32, mixed_float16 on GPUs,
-  mixed_bfloat16 on CPUs with AVX512_BF16 or AMX), `seed` (int, optional). The eval
-  split is used for the per-epoch curves only: nothing here chooses by it (no early
-  stopping, no best checkpoint), so the Evaluator's figure stays an honest estimate.
+  custom_config: lib/payloads.py's TrainerSettings. `recipe` (a name in training.RECIPES),
+  `epochs` (0: the recipe's own), `cold_start` (1: never start from the served model's
+  weights; else a base model, the one served when the data arrived, is started from when
+  it has the same architecture, with training.WARM's schedule), `precision` (a Keras
+  policy: float32, mixed_float16 on GPUs, mixed_bfloat16 on CPUs with AVX512_BF16 or
+  AMX), `seed` (optional). The eval split is used for the per-epoch curves only: nothing
+  here chooses by it (no early stopping, no best checkpoint), so the Evaluator's figure
+  stays an honest estimate.
   """
   _require_keras_2()
   keras_autograph.skip_keras()
-  config = fn_args.custom_config or {}
-  recipe = training.RECIPES[config.get('recipe') or training.DEFAULT]
-  seed = config.get('seed')
+  settings = payloads.TrainerSettings.from_custom_config(fn_args.custom_config)
+  recipe = training.RECIPES[settings.recipe or training.DEFAULT]
+  seed = settings.seed
   if seed is not None:
     tf.keras.utils.set_random_seed(int(seed))
-  precision = config.get('precision') or 'float32'
+  precision = settings.precision or 'float32'
   # The policy is process-wide: the local runner's later components run in this process.
   tf.keras.mixed_precision.set_global_policy(precision)
   try:
-    _train_and_export(fn_args, recipe, int(config.get('epochs') or 0),
-                      bool(config.get('cold_start')), seed, precision)
+    _train_and_export(fn_args, recipe, int(settings.epochs or 0), bool(settings.cold_start),
+                      seed, precision)
   finally:
     tf.keras.mixed_precision.set_global_policy('float32')
 
@@ -85,9 +86,9 @@ def _train_and_export(fn_args: FnArgs, recipe: training.Recipe, epochs: int,
                                   fn_args.serving_model_dir)
   warm_start.write_architecture(model, fn_args.serving_model_dir)
   logging.info('Exported in %.1f s.', time.perf_counter() - started)
-  write_history(history.history, fn_args.model_run_dir)
-  write_start({'warm': why_cold is None, 'why_cold': why_cold or '', 'recipe': recipe.name,
-               'epochs': epochs}, fn_args.model_run_dir)
+  write_history(payloads.TrainingHistory(history.history), fn_args.model_run_dir)
+  write_start(payloads.TrainingStart(warm=why_cold is None, why_cold=why_cold or '',
+                                     recipe=recipe.name, epochs=epochs), fn_args.model_run_dir)
 
 
 class _EpochClock(tf.keras.callbacks.Callback):
@@ -104,25 +105,26 @@ class _EpochClock(tf.keras.callbacks.Callback):
 
   def on_epoch_end(self, epoch, logs=None):
     # Before Keras's History callback, which runs last: the rate is in history.json.
-    logs['lr'] = float(self.schedule(self.model.optimizer.iterations - 1))
+    rate = self.schedule(self.model.optimizer.iterations - 1)
+    logs[payloads.TrainingHistory.LEARNING_RATE] = float(rate)
     logging.info('Epoch %d (%.1f s): %s', epoch + 1, time.perf_counter() - self.started,
                  ', '.join(f'{name} {value:.4g}' for name, value in logs.items()))
 
 
-def write_history(history: dict, model_run_dir: str) -> None:
+def write_history(history: payloads.TrainingHistory, model_run_dir: str) -> None:
   """Per-epoch loss, accuracy (train and val_) and learning rate (lr), beside TensorBoard's
   logs in model_run: the run report draws its curves from them."""
   tf.io.gfile.makedirs(model_run_dir)
   with tf.io.gfile.GFile(os.path.join(model_run_dir, contracts.File.HISTORY), 'w') as f:
-    json.dump({name: [float(v) for v in values] for name, values in history.items()}, f)
+    f.write(history.to_json())
 
 
-def write_start(start: dict, model_run_dir: str) -> None:
+def write_start(start: payloads.TrainingStart, model_run_dir: str) -> None:
   """How training started (warm or cold, and why cold), with the recipe and epochs it ran:
   the summary, `history` and the run report say it."""
   tf.io.gfile.makedirs(model_run_dir)
   with tf.io.gfile.GFile(os.path.join(model_run_dir, contracts.File.START), 'w') as f:
-    json.dump(start, f)
+    f.write(start.to_json())
 
 
 def _strategy() -> tf.distribute.Strategy:

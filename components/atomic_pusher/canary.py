@@ -25,15 +25,15 @@ the verdict as JSON on its last line and exits 0 if it passed, 1 if not.
 """
 
 import argparse
-import json
+import dataclasses
 import os
 import statistics
 import subprocess
 import sys
 import time
-from typing import NamedTuple, Optional
 
 from mnist_tfx.lib import contracts
+from mnist_tfx.lib.payloads import CanaryVerdict
 from mnist_tfx.lib.process_exit import exit_now
 
 # Largest difference allowed between a probability the staged version gives and the
@@ -46,24 +46,7 @@ TIMEOUT_SECONDS = 600
 _LONGEST_MESSAGE = 300  # Characters of an error's message kept in the verdict.
 
 
-class Verdict(NamedTuple):
-  """What the canary found. failure: one line naming the signature and what went wrong."""
-  passed: bool
-  failure: str = ''
-  seconds: float = 0.0  # The whole check, the fresh process included.
-  load_seconds: Optional[float] = None
-  latency_ms: Optional[float] = None  # The slowest signature's median batch-1 call.
-  digits: int = 0
-
-  def to_json(self) -> str:
-    return json.dumps(self._asdict())
-
-  @classmethod
-  def from_json(cls, text: str) -> 'Verdict':
-    return cls(**json.loads(text))
-
-
-def check(version_dir: str, max_latency_ms: float) -> Verdict:
+def check(version_dir: str, max_latency_ms: float) -> CanaryVerdict:
   """Runs the canary on a staged version in a fresh Python process; its verdict."""
   started = time.perf_counter()
   environment = dict(os.environ)
@@ -73,26 +56,26 @@ def check(version_dir: str, max_latency_ms: float) -> Verdict:
         [sys.executable, '-m', __name__, version_dir, '--max-latency-ms', str(max_latency_ms)],
         capture_output=True, text=True, timeout=TIMEOUT_SECONDS, env=environment, check=False)
   except subprocess.TimeoutExpired:
-    return Verdict(False, f'loading did not finish in {TIMEOUT_SECONDS} s',
-                   time.perf_counter() - started)
+    return CanaryVerdict(False, f'loading did not finish in {TIMEOUT_SECONDS} s',
+                         time.perf_counter() - started)
   seconds = time.perf_counter() - started
   lines = result.stdout.strip().splitlines()
   try:
-    verdict = Verdict.from_json(lines[-1])
+    verdict = CanaryVerdict.from_json(lines[-1])
   except (IndexError, ValueError, TypeError):
     errors = result.stderr.strip().splitlines()
     ending = (f'was killed by signal {-result.returncode}' if result.returncode < 0
               else f'exited with status {result.returncode}')
-    return Verdict(False, f'the loading process {ending}'
-                   + (f': {errors[-1]}' if errors else ''), seconds)
-  return verdict._replace(seconds=seconds)
+    return CanaryVerdict(False, f'the loading process {ending}'
+                         + (f': {errors[-1]}' if errors else ''), seconds)
+  return dataclasses.replace(verdict, seconds=seconds)
 
 
 class _Failure(Exception):
   """One line: what went wrong, starting with the signature and input shape."""
 
 
-def examine(version_dir: str, max_latency_ms: float) -> Verdict:
+def examine(version_dir: str, max_latency_ms: float) -> CanaryVerdict:
   """The check itself, in this process: load, answer, replay the warm-up, time."""
   # pylint: disable=g-import-not-at-top
   import numpy as np
@@ -101,7 +84,8 @@ def examine(version_dir: str, max_latency_ms: float) -> Verdict:
   # pylint: enable=g-import-not-at-top
   expected_path = os.path.join(version_dir, contracts.File.EXPECTED_ANSWERS)
   if not tf.io.gfile.exists(expected_path):
-    return Verdict(False, f'{contracts.File.EXPECTED_ANSWERS} missing: nothing to compare with')
+    return CanaryVerdict(
+        False, f'{contracts.File.EXPECTED_ANSWERS} missing: nothing to compare with')
   expected = serving_requests.read_expected(expected_path)
   started = time.perf_counter()
   session = tf.compat.v1.Session(graph=tf.Graph())
@@ -110,7 +94,7 @@ def examine(version_dir: str, max_latency_ms: float) -> Verdict:
       meta_graph = tf.compat.v1.saved_model.loader.load(
           session, [tf.saved_model.SERVING], version_dir)
   except Exception as e:  # pylint: disable=broad-except
-    return Verdict(False, f'load: {_one_line(e)}')
+    return CanaryVerdict(False, f'load: {_one_line(e)}')
   load_seconds = time.perf_counter() - started
 
   def answer(name, request):
@@ -152,11 +136,12 @@ def examine(version_dir: str, max_latency_ms: float) -> Verdict:
         raise _Failure(f'{named.name}: a call took {median:.1f} ms (median of {LATENCY_CALLS}), '
                        f'above the bound of {max_latency_ms:g} ms')
   except _Failure as failure:
-    return Verdict(False, str(failure), load_seconds=load_seconds, digits=len(expected.labels))
+    return CanaryVerdict(False, str(failure), load_seconds=load_seconds,
+                         digits=len(expected.labels))
   finally:
     session.close()
-  return Verdict(True, load_seconds=load_seconds, latency_ms=latency_ms,
-                 digits=len(expected.labels))
+  return CanaryVerdict(True, load_seconds=load_seconds, latency_ms=latency_ms,
+                       digits=len(expected.labels))
 
 
 def _compare(name, found, expected, np) -> None:

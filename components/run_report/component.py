@@ -6,7 +6,6 @@ named by its import path, so the Kubeflow UI would not render it as system.HTML
 either): the page is a `File` artifact whose folder holds index.html.
 """
 
-import json
 import os
 
 from tfx.dsl.component.experimental.annotations import InputArtifact
@@ -28,6 +27,7 @@ from mnist_tfx.components.gated_evaluator import metrics
 from mnist_tfx.components.run_report import facts
 from mnist_tfx.components.run_report import page
 from mnist_tfx.lib import contracts
+from mnist_tfx.lib import payloads
 
 _PROPERTY = contracts.Property
 
@@ -72,9 +72,10 @@ def RunReport(  # pylint: disable=invalid-name
     span_tests: SpanTest's, the candidate's accuracy on each trained span's own test digits.
   """
   pushed = pushed_model is not None and pushed_model.get_int_custom_property(_PROPERTY.PUSHED) == 1
-  # The Pusher's canary verdict (components/atomic_pusher/canary.py), JSON; '' if none ran.
-  canary = json.loads((pushed_model.get_string_custom_property(_PROPERTY.CANARY)
-                       if pushed_model is not None else '') or 'null')
+  # The Pusher's canary verdict (components/atomic_pusher/canary.py); '' if none ran.
+  verdict = (pushed_model.get_string_custom_property(_PROPERTY.CANARY)
+             if pushed_model is not None else '')
+  canary = payloads.CanaryVerdict.from_json(verdict) if verdict else None
   decision = page.Decision(
       blessed=blessing.get_int_custom_property(_PROPERTY.BLESSED) == 1,
       accuracy_threshold=accuracy_threshold,
@@ -87,8 +88,8 @@ def RunReport(  # pylint: disable=invalid-name
       pushed_to=(pushed_model.get_string_custom_property(_PROPERTY.PUSHED_DESTINATION)
                  if pushed else ''),
       model_uri=model.uri,
-      canary_failure=canary['failure'] if canary else '',
-      canary_latency_ms=canary['latency_ms'] if canary else None)
+      canary_failure=canary.failure if canary else '',
+      canary_latency_ms=canary.latency_ms if canary else None)
   html = page.build(decision,
                     evaluation=metrics.read(evaluation.uri),
                     history=facts.history(model_run.uri),

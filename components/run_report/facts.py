@@ -8,7 +8,6 @@ misclassified digits count what the Evaluator's accuracy counts.
 """
 
 import dataclasses
-import json
 import os
 from typing import Dict, List, Optional
 
@@ -22,6 +21,7 @@ from tfx.utils import io_utils
 from mnist_tfx.lib import anomalies as anomalies_lib
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib import features
+from mnist_tfx.lib import payloads
 from mnist_tfx.lib import split_predictions
 
 EVAL_SPLIT = 'eval'
@@ -61,23 +61,23 @@ class Predictions:
     return np.flatnonzero(self.labels != self.predicted)
 
 
-def history(model_run_uri: str) -> Dict[str, List[float]]:
+def history(model_run_uri: str) -> payloads.TrainingHistory:
   """The Trainer's per-epoch history; empty if the model was trained without writing it."""
   path = os.path.join(model_run_uri, contracts.File.HISTORY)
   if not tf.io.gfile.exists(path):
-    return {}
+    return payloads.TrainingHistory()
   with tf.io.gfile.GFile(path) as f:
-    return json.load(f)
+    return payloads.TrainingHistory.from_json(f.read())
 
 
-def start(model_run_uri: str) -> dict:
-  """How the Trainer started (warm from the served model, or cold and why); {} if it did
+def start(model_run_uri: str) -> Optional[payloads.TrainingStart]:
+  """How the Trainer started (warm from the served model, or cold and why); None if it did
   not say."""
   path = os.path.join(model_run_uri, contracts.File.START)
   if not tf.io.gfile.exists(path):
-    return {}
+    return None
   with tf.io.gfile.GFile(path) as f:
-    return json.load(f)
+    return payloads.TrainingStart.from_json(f.read())
 
 
 def statistics(statistics_artifact) -> Dict[str, SplitData]:
@@ -122,20 +122,19 @@ def anomalies(anomalies_artifact) -> Dict[str, List[str]]:
   return result
 
 
-def label_check(check_artifact) -> dict:
-  """LabelCheck's record (components/label_check.py), or {} from a pipeline without it."""
-  if check_artifact is None:
-    return {}
-  return json.loads(check_artifact.get_string_custom_property(contracts.Property.LABEL_CHECK)
-                    or '{}')
+def label_check(check_artifact) -> Optional[payloads.LabelCheckResult]:
+  """LabelCheck's record (components/label_check.py), or None from a pipeline without it."""
+  text = (check_artifact.get_string_custom_property(contracts.Property.LABEL_CHECK)
+          if check_artifact is not None else '')
+  return payloads.LabelCheckResult.from_json(text) if text else None
 
 
-def span_tests(span_tests_artifact) -> Optional[List[dict]]:
+def span_tests(span_tests_artifact) -> Optional[List[payloads.SpanTest]]:
   """SpanTest's record (components/span_test.py), or None from a pipeline without it."""
   if span_tests_artifact is None:
     return None
-  return json.loads(span_tests_artifact.get_string_custom_property(
-      contracts.Property.SPAN_TESTS) or '[]')
+  return payloads.SpanTests.from_json(span_tests_artifact.get_string_custom_property(
+      contracts.Property.SPAN_TESTS) or '[]').spans
 
 
 def predictions(examples_uri: str, model_uri: str) -> Predictions:

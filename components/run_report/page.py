@@ -16,6 +16,7 @@ from mnist_tfx.components.gated_evaluator import metrics
 from mnist_tfx.components.run_report import facts as facts_lib
 from mnist_tfx.components.run_report import figures
 from mnist_tfx.lib import contracts
+from mnist_tfx.lib import payloads
 
 # Enough to see what the model gets wrong; a bad model's thousands would bury the page.
 MAX_MISCLASSIFIED_SHOWN = 100
@@ -59,10 +60,11 @@ class Decision:
 
 
 def build(decision: Decision, evaluation: metrics.Evaluation,
-          history: Dict[str, List[float]], splits: Dict[str, facts_lib.SplitData],
+          history: payloads.TrainingHistory, splits: Dict[str, facts_lib.SplitData],
           anomalies: Dict[str, List[str]], predictions: facts_lib.Predictions,
-          labels: Optional[dict] = None, start: Optional[dict] = None,
-          span_tests: Optional[List[dict]] = None) -> str:
+          labels: Optional[payloads.LabelCheckResult] = None,
+          start: Optional[payloads.TrainingStart] = None,
+          span_tests: Optional[List[payloads.SpanTest]] = None) -> str:
   """The whole page, top to bottom in the order a reader asks: verdict, training, test, data."""
   wrong = predictions.wrong()
   shown = wrong[:MAX_MISCLASSIFIED_SHOWN]
@@ -77,9 +79,9 @@ def build(decision: Decision, evaluation: metrics.Evaluation,
       f'<p class="muted">Candidate model: {_e(decision.model_uri)}</p>',
   ]
   parts += _decision(decision, evaluation)
-  parts += _training(history, start or {}, (labels or {}).get('version', ''))
+  parts += _training(history.curves, start, labels.version if labels else '')
   parts += _test(decision, evaluation, predictions, wrong, shown, span_tests)
-  parts += _data(splits, anomalies, labels or {})
+  parts += _data(splits, anomalies, labels)
   parts += ['</main>', '</body>', '</html>']
   return '\n'.join(parts) + '\n'
 
@@ -124,17 +126,18 @@ def _decision(decision: Decision, evaluation: metrics.Evaluation) -> List[str]:
           *rows, '</table></div>', f'<p>{pushed}</p>', '</section>']
 
 
-def _training(history: Dict[str, List[float]], start: dict, served_version: str) -> List[str]:
+def _training(history: Dict[str, List[float]], start: Optional[payloads.TrainingStart],
+              served_version: str) -> List[str]:
   """served_version: the model served when the data arrived, which LabelCheck read and a
   warm start started from."""
   parts = ['<section id="training">', '<h2>Training</h2>']
   if start:
-    epochs = start['epochs']
-    schedule = f'{epochs} epoch{"s" if epochs != 1 else ""} of the {_e(start["recipe"])} recipe'
+    epochs = start.epochs
+    schedule = f'{epochs} epoch{"s" if epochs != 1 else ""} of the {_e(start.recipe)} recipe'
     parts.append(
         f'<p id="start">Started from the weights of version {_e(served_version)}, the model '
-        f'served when the data arrived (a warm start): {schedule}.</p>' if start['warm'] else
-        f'<p id="start">Started from random weights ({_e(start["why_cold"])}): {schedule}.</p>')
+        f'served when the data arrived (a warm start): {schedule}.</p>' if start.warm else
+        f'<p id="start">Started from random weights ({_e(start.why_cold)}): {schedule}.</p>')
   if not history:
     return parts + ['<p class="muted">No per-epoch history: this model was trained by a '
                     f'Trainer that did not write {contracts.File.HISTORY}.</p>', '</section>']
@@ -144,10 +147,11 @@ def _training(history: Dict[str, List[float]], start: dict, served_version: str)
       parts.append(_figure(name, figures.curve(history, name, title),
                            f'{title.capitalize()} per epoch, on the training and the '
                            'evaluation data.'))
-  if 'lr' in history:
-    parts.append(_figure('learning-rate', figures.learning_rate(history['lr']),
+  rates = history.get(payloads.TrainingHistory.LEARNING_RATE)
+  if rates is not None:
+    parts.append(_figure('learning-rate', figures.learning_rate(rates),
                          'The learning rate of each epoch, as the Trainer set it: from '
-                         f'{history["lr"][0]:.3g} to {history["lr"][-1]:.3g}.'))
+                         f'{rates[0]:.3g} to {rates[-1]:.3g}.'))
   return parts + ['</div>', '</section>']
 
 
@@ -182,7 +186,8 @@ def _test(decision: Decision, evaluation: metrics.Evaluation,
   return parts + ['</section>']
 
 
-def _span_tests(span_tests: Optional[List[dict]], accuracy: Optional[float]) -> List[str]:
+def _span_tests(span_tests: Optional[List[payloads.SpanTest]],
+                accuracy: Optional[float]) -> List[str]:
   """SpanTest: the candidate on each trained span's own test digits, beside the fixed set's."""
   if span_tests is None:
     return []
@@ -190,13 +195,13 @@ def _span_tests(span_tests: Optional[List[dict]], accuracy: Optional[float]) -> 
     return ['<p id="span-tests">The spans trained on carry no test digits of their own.</p>']
   rows = []
   for found in span_tests:
-    per_digit = found['per_digit']
-    confusions = ', '.join(f'{true} read as {predicted}: {count}'
-                           for true, predicted, count in found['confusions']) or 'none'
+    per_digit = found.per_digit
+    confusions = ', '.join(f'{c.true} read as {c.predicted}: {c.count}'
+                           for c in found.confusions) or 'none'
     rows.append(
-        f'<tr data-span="{found["span"]}" data-accuracy="{found["accuracy"]!r}">'
-        f'<td>span {found["span"]}</td><td>{found["digits"]:,}</td>'
-        f'<td>{_number(found["accuracy"])}</td><td>{_number(accuracy)}</td>' +
+        f'<tr data-span="{found.span}" data-accuracy="{found.accuracy!r}">'
+        f'<td>span {found.span}</td><td>{found.digits:,}</td>'
+        f'<td>{_number(found.accuracy)}</td><td>{_number(accuracy)}</td>' +
         ''.join(f'<td>{_number(per_digit.get(str(d)))}</td>' for d in range(10)) +
         f'<td class="left">{_e(confusions)}</td></tr>')
   return ['<p id="span-tests">Each trained span\'s own test digits, read by the same model. '
@@ -210,7 +215,7 @@ def _span_tests(span_tests: Optional[List[dict]], accuracy: Optional[float]) -> 
 
 
 def _data(splits: Dict[str, facts_lib.SplitData], anomalies: Dict[str, List[str]],
-          labels: dict) -> List[str]:
+          labels: Optional[payloads.LabelCheckResult]) -> List[str]:
   parts = ['<section id="data">', '<h2>Data</h2>', '<div class="scroll"><table>',
            '<tr><th>split</th><th>examples</th>' +
            ''.join(f'<th>{d}</th>' for d in range(10)) + '</tr>']
@@ -244,24 +249,24 @@ def _data(splits: Dict[str, facts_lib.SplitData], anomalies: Dict[str, List[str]
   return parts + _labels(labels) + ['</section>']
 
 
-def _labels(labels: dict) -> List[str]:
+def _labels(labels: Optional[payloads.LabelCheckResult]) -> List[str]:
   """LabelCheck: how often the served model agrees with the training labels, per digit."""
   if not labels:
     return []
-  if labels['skipped']:
-    return [f'<p id="label-check">Labels: not checked ({_e(labels["skipped"])}).</p>']
-  pairs = ', '.join(f'{read} labelled as {label}: {count}'
-                    for read, label, count in labels['disagreements'][:3]) or 'none'
+  if labels.skipped:
+    return [f'<p id="label-check">Labels: not checked ({_e(labels.skipped)}).</p>']
+  pairs = ', '.join(f'{pair.read} labelled as {pair.label}: {pair.count}'
+                    for pair in labels.disagreements[:3]) or 'none'
   return [
-      f'<p id="label-check">Labels: the served model (version {_e(labels["version"])}) '
-      f'agrees with {labels["agreement"]:.4f} of the {labels["digits"]:,} training labels, '
-      f'against its test accuracy of {labels["expected"]:.4f} (the run stops below '
-      f'{labels["expected"] - labels["margin"]:.4f}). Most frequent disagreements: '
+      f'<p id="label-check">Labels: the served model (version {_e(labels.version)}) '
+      f'agrees with {labels.agreement:.4f} of the {labels.digits:,} training labels, '
+      f'against its test accuracy of {labels.expected:.4f} (the run stops below '
+      f'{labels.floor():.4f}). Most frequent disagreements: '
       f'{_e(pairs)}.</p>',
       '<div class="scroll"><table><tr><th>label</th>' +
-      ''.join(f'<th>{d}</th>' for d in sorted(labels['per_digit'])) + '</tr>',
+      ''.join(f'<th>{d}</th>' for d in sorted(labels.per_digit)) + '</tr>',
       '<tr><td>agreement</td>' + ''.join(
-          f'<td>{labels["per_digit"][d]:.4f}</td>' for d in sorted(labels['per_digit']))
+          f'<td>{labels.per_digit[d]:.4f}</td>' for d in sorted(labels.per_digit))
       + '</tr></table></div>']
 
 

@@ -108,16 +108,16 @@ def test_span_2s_own_test_digits_are_read_by_the_pushed_model_and_do_not_gate(st
   expected = _served_accuracy(story)
   record = _records(story)[-1]
   (found,) = record.span_tests
-  assert (found['span'], found['split'], found['digits']) == (2, 'test_span_2', 2000)
-  assert found['accuracy'] == expected < 0.2
-  assert len(found['per_digit']) == 10
+  assert (found.span, found.split, found.digits) == (2, 'test_span_2', 2000)
+  assert found.accuracy == expected < 0.2
+  assert len(found.per_digit) == 10
   assert _span_line(result.stdout) == (
       f'span tests:    span 2: {expected:.4f} on its own 2000 test digits '
       f'(fixed set {record.overall_accuracy:.4f}); not a gate')
   assert _report_row(result.stdout, 2) == expected
   # Every label is one more than the digit: the model's answers are the labels less one.
-  true, predicted, _ = found['confusions'][0]
-  assert predicted == (true - 1) % features.NUM_CLASSES
+  confusion = found.confusions[0]
+  assert confusion.predicted == (confusion.true - 1) % features.NUM_CLASSES
 
 
 def test_history_shows_each_runs_span_test(story):
@@ -128,7 +128,7 @@ def test_history_shows_each_runs_span_test(story):
   # Date, time, spans, labels, start, accuracy, span test.
   column = [line.split()[6] for line in runs]
   assert set(column[:-1]) == {'-'}  # Span 1: the first run, and any re-run of it.
-  assert column[-1] == f'{_records(story)[-1].span_tests[0]["accuracy"]:.4f}'
+  assert column[-1] == f'{_records(story)[-1].span_tests[0].accuracy:.4f}'
 
 
 def test_lineage_names_the_span_test_files(story):
