@@ -39,6 +39,7 @@ from mnist_tfx.kubeflow.submit import BackendError
 from mnist_tfx.lib.errors import DataError
 from mnist_tfx.lib.errors import OptionError
 from mnist_tfx.lib.errors import UsageError
+from mnist_tfx.lib.options import flag
 from mnist_tfx.lib.process_exit import exit_now
 from mnist_tfx.pipeline import configs
 
@@ -143,16 +144,12 @@ def kubeflow(args: argparse.Namespace) -> int:
 
 def kubeflow_serving(args: argparse.Namespace) -> int:
   """Writes TF Serving's manifests for the bucket the pipeline pushes to; --apply applies
-  them. Checks every option first, so a bad one writes nothing."""
+  them. Every option was checked before (app/options.py), so a bad one wrote nothing."""
   from mnist_tfx.kubeflow import serving
 
   config = _config_from_args(args, configs.PipelineConfig)
   cluster = _config_from_args(args, kubeflow_configs.KubeflowConfig)
-  try:
-    package = serving.render(config, cluster)
-  except OptionError as e:
-    print(f'error: {e}', file=sys.stderr)
-    return EXIT_BAD_OPTION
+  package = serving.render(config, cluster)
   print(f'TF Serving manifests: {package} (model base path {config.serving_dir})')
   if args.apply:
     for applied in serving.apply(serving.manifests(config, cluster)):
@@ -237,14 +234,13 @@ def _add_config_flags(parser: argparse.ArgumentParser, config_class) -> None:
     if 'help' not in field.metadata:
       continue
     if field.type is bool:
-      parser.add_argument('--' + field.name.replace('_', '-'), action='store_true',
-                          help=field.metadata['help'])
+      parser.add_argument(flag(field.name), action='store_true', help=field.metadata['help'])
       continue
     kind = field.type
     if typing.get_origin(kind) is typing.Union:  # Optional[X]: parse as X.
       kind = next(t for t in typing.get_args(kind) if t is not type(None))
-    parser.add_argument('--' + field.name.replace('_', '-'), type=kind,
-                        default=field.default, choices=field.metadata.get('choices'),
+    parser.add_argument(flag(field.name), type=kind, default=field.default,
+                        choices=field.metadata.get('choices'),
                         help=f'{field.metadata["help"]} (default: {field.default})')
 
 

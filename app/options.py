@@ -3,8 +3,9 @@
 A value that cannot work is refused in one line naming the flag, the value and what is
 allowed, exit status 2, before anything is imported, read or written: not after TFX has
 loaded and components have run. Each configuration field declares what it allows
-(pipeline/configs.py, kubeflow/configs.py); the rest depends on the command: paths,
-the Kubeflow backend's flags, a version's name. Imports neither TFX nor TensorFlow.
+(pipeline/configs.py, kubeflow/configs.py); the rest spans two fields (a pod's limit and
+its request) or depends on the command: paths, the Kubeflow backend's flags, a version's
+name. Imports neither TFX nor TensorFlow.
 """
 
 import argparse
@@ -27,6 +28,14 @@ _SERVICE_ACCOUNT = options.matching(
     'must be a Kubernetes service account name: lowercase letters, digits, - and ., at most '
     '253', longest=253)
 _EXPERIMENT = options.matching(r'.*\S.*', 'must name an experiment')
+# Where `kubeflow serving`'s pods read the models: a Cloud Storage bucket, named by its rules.
+_BUCKET_PATH = options.matching(
+    r'gs://[a-z0-9][-a-z0-9_.]{1,220}[a-z0-9](/[^\s"\\]*)?',
+    'must be gs://BUCKET[/FOLDER], where the pipeline pushes its models; BUCKET is 3 to 222 '
+    'lowercase letters, digits, -, _ and ., starting and ending with a letter or digit')
+# A pod's limit below its request: two fields, so checked here (with the request's unit).
+_REQUESTS_AND_LIMITS = (('serving_cpu_request', 'serving_cpu_limit', 'cores'),
+                        ('serving_memory_request_gib', 'serving_memory_limit_gib', 'GiB'))
 # Versions are the numbered folders of the serving directory (lib/serving_dir.py).
 _VERSION = options.matching(r'[0-9]+', 'must be a version number, as `history` lists them')
 
@@ -38,6 +47,11 @@ def check(args: argparse.Namespace) -> None:
       allowed = field.metadata.get('allowed')
       if allowed is not None and hasattr(args, field.name):
         allowed.check(options.flag(field.name), getattr(args, field.name))
+  for request, limit, unit in _REQUESTS_AND_LIMITS:
+    if hasattr(args, limit) and getattr(args, limit) < getattr(args, request):
+      raise OptionError(options.flag(limit), getattr(args, limit),
+                        f'must be at least {options.flag(request)} '
+                        f'({getattr(args, request)} {unit})')
   for name in ('output_dir', 'data_root'):
     if hasattr(args, name):
       _check_can_be_a_folder(options.flag(name), getattr(args, name))
@@ -46,7 +60,9 @@ def check(args: argparse.Namespace) -> None:
   if getattr(args, 'lineage', None) is not None:
     _VERSION.check('--lineage', args.lineage)
   if getattr(args, 'kubeflow_command', None) in ('compile', 'run', 'schedule'):
-    _check_kubeflow(args)  # `serving` checks its own (kubeflow/serving.py).
+    _check_kubeflow(args)
+  if getattr(args, 'kubeflow_command', None) == 'serving':
+    _check_serving(args)
 
 
 def _check_can_be_a_folder(option: str, path: str) -> None:
@@ -83,6 +99,14 @@ def _check_kubeflow(args: argparse.Namespace) -> None:
   _EXPERIMENT.check('--experiment', args.experiment)
   if args.kubeflow_command == 'schedule':
     cron.check(args.cron)
+
+
+def _check_serving(args: argparse.Namespace) -> None:
+  """serving: the bucket the pods read the models from, and who they read it as."""
+  _BUCKET_PATH.check('--output-dir', args.output_dir)
+  if not args.serving_gsa:  # Its field allows none, for the commands that do not serve.
+    raise OptionError('--serving-gsa', args.serving_gsa,
+                      kubeflow_configs.SERVICE_ACCOUNT_EMAIL.text)
 
 
 def _check_host(host) -> None:

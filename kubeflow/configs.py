@@ -20,6 +20,13 @@ _PROJECT_ID = options.matching(
     'must be a Google Cloud project ID: 6 to 30 lowercase letters, digits and -, starting '
     'with a letter')
 
+# A Google service account's email, as IAM writes it. Empty is allowed here, for the commands
+# that do not serve; `kubeflow serving` requires one (app/options.py).
+SERVICE_ACCOUNT_EMAIL = options.matching(
+    r'([a-z]([-a-z0-9]*[a-z0-9])?@[a-z0-9][-a-z0-9.:]*\.iam\.gserviceaccount\.com)?',
+    'must be a Google service account email, NAME@PROJECT.iam.gserviceaccount.com '
+    '(required for serving)')
+
 
 @dataclasses.dataclass
 class KubeflowConfig:
@@ -55,30 +62,48 @@ class KubeflowConfig:
   package: str = configs.field('mnist-tfx.yaml', 'where compile writes the pipeline spec',
                                allowed=options.ending('.yaml', 'a bare PipelineSpec'))
   # TF Serving on GKE (`kubeflow serving`, kubeflow/serving.py): it serves the versions
-  # the Pusher writes to <output-dir>/serving. kubeflow/serving.py's check() refuses a bad
-  # value of these before anything is written.
+  # the Pusher writes to <output-dir>/serving. Each says what makes valid manifests.
   serving_image: str = configs.field(
       'tensorflow/serving:2.16.1', 'TF Serving image (2.16.1: the TensorFlow the model is '
-      'trained with)')
+      'trained with)',
+      allowed=options.matching(r'\S+', 'must be an image reference without spaces'))
   model_name: str = configs.field(
       'mnist', 'the model name in TF Serving URLs (/v1/models/NAME) and of the Deployment '
-      'and Service')
-  serving_replicas: int = configs.field(2, 'TF Serving pods')
-  serving_namespace: str = configs.field('tf-serving', 'Kubernetes namespace of TF Serving')
+      'and Service',
+      allowed=options.matching(
+          options.DNS_1035_LABEL, 'lowercase letters, digits and -, starting with a letter and '
+          'ending with a letter or digit, at most 63 (it names the Service, and TF Serving '
+          'URLs)', longest=63))
+  serving_replicas: int = configs.field(2, 'TF Serving pods', allowed=options.whole(1))
+  serving_namespace: str = configs.field(
+      'tf-serving', 'Kubernetes namespace of TF Serving',
+      allowed=options.matching(
+          options.DNS_1123_LABEL, 'lowercase letters, digits and -, starting and ending with a '
+          'letter or digit, at most 63', longest=63))
   serving_service_account: str = configs.field(
-      'tf-serving', 'Kubernetes service account of the TF Serving pods')
+      'tf-serving', 'Kubernetes service account of the TF Serving pods',
+      allowed=options.matching(
+          options.DNS_1123_SUBDOMAIN, 'a DNS-1123 subdomain: lowercase letters, digits, - and '
+          '., at most 253', longest=253))
   serving_gsa: str = configs.field(
       '', 'Google service account (email) that reads the bucket, bound to the Kubernetes '
-      'service account by Workload Identity (required for serving)')
+      'service account by Workload Identity (required for serving)',
+      allowed=SERVICE_ACCOUNT_EMAIL)
   serving_versions: int = configs.field(
-      2, 'versions TF Serving keeps loaded, the newest N (a client may name any of them)')
+      2, 'versions TF Serving keeps loaded, the newest N (a client may name any of them)',
+      allowed=options.whole(1))
   serving_poll_seconds: int = configs.field(
-      30, 'seconds between two looks of TF Serving for new versions in the bucket')
-  serving_cpu_request: float = configs.field(0.5, 'CPU request of a TF Serving pod, in cores')
-  serving_cpu_limit: float = configs.field(2.0, 'CPU limit of a TF Serving pod, in cores')
+      30, 'seconds between two looks of TF Serving for new versions in the bucket',
+      allowed=options.whole(1))
+  # A limit below its request: app/options.py, which sees both fields.
+  serving_cpu_request: float = configs.field(0.5, 'CPU request of a TF Serving pod, in cores',
+                                             allowed=options.more_than(0, 'cores'))
+  serving_cpu_limit: float = configs.field(2.0, 'CPU limit of a TF Serving pod, in cores',
+                                           allowed=options.more_than(0, 'cores'))
   serving_memory_request_gib: float = configs.field(
-      1.0, 'memory request of a TF Serving pod, in GiB')
+      1.0, 'memory request of a TF Serving pod, in GiB', allowed=options.more_than(0, 'GiB'))
   serving_memory_limit_gib: float = configs.field(
-      2.0, 'memory limit of a TF Serving pod, in GiB')
+      2.0, 'memory limit of a TF Serving pod, in GiB', allowed=options.more_than(0, 'GiB'))
   serving_package: str = configs.field(
-      'mnist-serving.yaml', 'where serving writes the Kubernetes manifests')
+      'mnist-serving.yaml', 'where serving writes the Kubernetes manifests',
+      allowed=options.matching(r'.*\.ya?ml', 'must end in .yaml or .yml'))

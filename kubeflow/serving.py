@@ -46,14 +46,11 @@ Rollout safety, read from TF Serving's source at tag 2.16.1 (github.com/tensorfl
 import hashlib
 import json
 import math
-import re
 from typing import List
 
 import yaml
 
 from mnist_tfx.kubeflow import configs as kubeflow_configs
-from mnist_tfx.lib import options
-from mnist_tfx.lib.errors import OptionError
 from mnist_tfx.lib.errors import UsageError
 from mnist_tfx.pipeline import configs
 
@@ -81,66 +78,6 @@ FIELD_MANAGER = 'mnist-tfx'
 WORKLOAD_IDENTITY_ANNOTATION = 'iam.gke.io/gcp-service-account'
 WORKLOAD_IDENTITY_NODE_LABEL = 'iam.gke.io/gke-metadata-server-enabled'
 CONFIG_HASH_ANNOTATION = 'mnist-tfx/model-config-sha256'
-
-# Kubernetes names (lib/options.py): a Service name is a DNS-1035 label, the others DNS-1123.
-_DNS_1035_LABEL = re.compile(options.DNS_1035_LABEL)
-_DNS_1123_LABEL = re.compile(options.DNS_1123_LABEL)
-_DNS_1123_SUBDOMAIN = re.compile(options.DNS_1123_SUBDOMAIN)
-_GSA_EMAIL = re.compile(r'[a-z]([-a-z0-9]*[a-z0-9])?@[a-z0-9][-a-z0-9.:]*'
-                        r'\.iam\.gserviceaccount\.com')
-_GS_PATH = re.compile(r'gs://[a-z0-9][-a-z0-9_.]{1,220}[a-z0-9](/[^\s"\\]*)?')
-
-
-def _refuse(field: str, value, allowed: str) -> None:
-  """An option the manifests cannot be made from: one line and exit status 2."""
-  raise OptionError(options.flag(field), value, allowed)
-
-
-def check(config: configs.PipelineConfig, cluster: kubeflow_configs.KubeflowConfig) -> None:
-  """Raises OptionError for the first option that cannot make valid manifests."""
-  if not _GS_PATH.fullmatch(config.output_dir):
-    _refuse('output_dir', config.output_dir,
-                      'must be gs://BUCKET[/FOLDER], where the pipeline pushes its models')
-  if not cluster.serving_image or re.search(r'\s', cluster.serving_image):
-    _refuse('serving_image', cluster.serving_image,
-                      'must be an image reference without spaces')
-  _check_name('model_name', cluster.model_name, _DNS_1035_LABEL, 63,
-              'lowercase letters, digits and -, starting with a letter and ending with a '
-              'letter or digit, at most 63 (it names the Service, and TF Serving URLs)')
-  _check_name('serving_namespace', cluster.serving_namespace, _DNS_1123_LABEL, 63,
-              'lowercase letters, digits and -, starting and ending with a letter or digit, '
-              'at most 63')
-  _check_name('serving_service_account', cluster.serving_service_account,
-              _DNS_1123_SUBDOMAIN, 253, 'a DNS-1123 subdomain: lowercase letters, digits, '
-              '- and ., at most 253')
-  if not _GSA_EMAIL.fullmatch(cluster.serving_gsa):
-    _refuse('serving_gsa', cluster.serving_gsa,
-                      'must be a Google service account email, NAME@PROJECT.iam.gserviceaccount.com'
-                      ' (required)')
-  for field, least in (('serving_replicas', 1), ('serving_versions', 1),
-                       ('serving_poll_seconds', 1)):
-    value = getattr(cluster, field)
-    if not isinstance(value, int) or value < least:
-      _refuse(field, value, f'must be a whole number of at least {least}')
-  for kind in ('cpu', 'memory'):
-    unit = 'cores' if kind == 'cpu' else 'GiB'
-    suffix = '' if kind == 'cpu' else '_gib'
-    request = f'serving_{kind}_request{suffix}'
-    limit = f'serving_{kind}_limit{suffix}'
-    if not getattr(cluster, request) > 0:
-      _refuse(request, getattr(cluster, request), f'must be more than 0 {unit}')
-    if not getattr(cluster, limit) >= getattr(cluster, request):
-      _refuse(limit, getattr(cluster, limit),
-                        f'must be at least --{request.replace("_", "-")} '
-                        f'({getattr(cluster, request)} {unit})')
-  if not cluster.serving_package.endswith(('.yaml', '.yml')):
-    _refuse('serving_package', cluster.serving_package, 'must end in .yaml')
-
-
-def _check_name(field: str, value: str, pattern, longest: int, allowed: str) -> None:
-  if len(value) > longest or not pattern.fullmatch(value):
-    _refuse(field, value, allowed)
-
 
 def model_config(model_name: str, base_path: str, versions: int) -> str:
   """TF Serving's ModelServerConfig (text format): one model, its newest N versions."""
@@ -288,8 +225,8 @@ def _memory(gib: float) -> str:
 
 
 def render(config: configs.PipelineConfig, cluster: kubeflow_configs.KubeflowConfig) -> str:
-  """Checks the options, then writes the manifests as one YAML file; returns its path."""
-  check(config, cluster)
+  """Writes the manifests as one YAML file; returns its path. The options are checked
+  before (app/options.py), so a bad one writes nothing."""
   documents = manifests(config, cluster)
   with open(cluster.serving_package, 'w') as f:
     f.write(f'# TF Serving for {config.serving_dir}: '

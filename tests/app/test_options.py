@@ -18,6 +18,8 @@ from mnist_tfx.pipeline import configs
 FILE = 'a-file'  # Planted in the working folder by the test: a path that is not a folder.
 CLUSTER = ('--image', 'mnist-tfx:v7', '--data-root', 'gs://b/mnist', '--output-dir', 'gs://b/out')
 BACKEND = (*CLUSTER, '--host', 'http://localhost:8080')
+SERVING = ('--output-dir', 'gs://my-bucket/out', '--serving-gsa',
+           'tf-serving@my-project.iam.gserviceaccount.com')
 RECIPE = "must be a whole number of at least 0 (0: the recipe's own)"
 
 CASES = [
@@ -100,6 +102,21 @@ CASES = [
     (('kubeflow', 'schedule', *BACKEND, '--cron', '0 0 3 * * 7'), "--cron '0 0 3 * * 7': day "
      "of week '7': out of range, day of week runs 0-6"),
     (('kubeflow', 'serving', '--gpu-count', '-1'), '--gpu-count -1: must be'),
+    # serving: its fields, checked as every field is, and what the command needs.
+    (('kubeflow', 'serving', *SERVING, '--output-dir', 'gs://b/out'), "--output-dir "
+     "'gs://b/out': must be gs://BUCKET[/FOLDER], where the pipeline pushes its models; BUCKET "
+     'is 3 to 222'),
+    (('kubeflow', 'serving', *SERVING, '--serving-gsa', ''), "--serving-gsa '': must be a "
+     'Google service account email, NAME@PROJECT.iam.gserviceaccount.com (required for '
+     'serving)'),
+    (('kubeflow', 'serving', *SERVING, '--serving-memory-limit-gib', '0.5'),
+     '--serving-memory-limit-gib 0.5: must be at least --serving-memory-request-gib (1.0 GiB)'),
+    (('kubeflow', 'serving', *SERVING, '--serving-package', 'serving.json'), "--serving-package"
+     " 'serving.json': must end in .yaml or .yml"),
+    (('kubeflow', 'compile', *CLUSTER, '--serving-replicas', '0'), '--serving-replicas 0: must '
+     'be a whole number of at least 1'),
+    (('kubeflow', 'compile', *CLUSTER, '--serving-gsa', 'me@gmail.com'), "--serving-gsa "
+     "'me@gmail.com': must be a Google service account email"),
 ]
 
 
@@ -126,7 +143,8 @@ def test_a_refusal_imports_neither_tfx_nor_tensorflow(tmp_path):
       'import sys\n'
       'from mnist_tfx.app import cli\n'
       'for argv in (["run", "--epochs", "-3"], ["kubeflow", "schedule", "--cron", "bad"],\n'
-      '             ["rollback", "x"], ["run", "--data-root", "missing"]):\n'
+      '             ["rollback", "x"], ["run", "--data-root", "missing"],\n'
+      '             ["kubeflow", "serving", "--serving-replicas", "0"]):\n'
       '  assert cli.main(argv) == 2, argv\n'
       'print(sorted(m for m in sys.modules if m.split(".")[0] in (\n'
       '    "tfx", "tensorflow", "tf_keras", "apache_beam", "kfp", "ml_metadata")))\n')
@@ -144,9 +162,8 @@ def test_every_default_is_allowed():
         allowed.check(field.name, getattr(config, field.name))
 
 
-# Checked elsewhere before anything runs: the data paths by preflight (as bad input data),
-# the serving options by kubeflow/serving.py's check().
-CHECKED_ELSEWHERE = ('data_root', 'eval_root', 'model_name')
+# Checked elsewhere before anything runs: the data paths by preflight (as bad input data).
+CHECKED_ELSEWHERE = ('data_root', 'eval_root')
 
 
 @pytest.mark.parametrize('config_class', [configs.PipelineConfig, kubeflow_configs.KubeflowConfig])
@@ -155,7 +172,7 @@ def test_every_option_declares_what_it_allows(config_class):
   for field in dataclasses.fields(config_class):
     if 'help' not in field.metadata or field.type is bool:
       continue
-    if field.name in CHECKED_ELSEWHERE or field.name.startswith('serving_'):
+    if field.name in CHECKED_ELSEWHERE:
       continue
     assert field.metadata['allowed'] or field.metadata['choices'], field.name
 

@@ -166,7 +166,8 @@ def test_the_default_image_is_the_tensorflow_the_model_is_trained_with():
     (('--serving-gsa', ''), "--serving-gsa '': must be a Google"),
     (('--serving-cpu-limit', '0.25'), '--serving-cpu-limit 0.25: must be at least '
      '--serving-cpu-request (0.5 cores)'),
-    (('--serving-memory-request-gib', '0'), '--serving-memory-request-gib 0.0: must be more'),
+    (('--serving-memory-request-gib', '0'), '--serving-memory-request-gib 0.0: must be a number '
+     'more than 0 GiB'),
     (('--serving-image', ''), "--serving-image '':"),
 ])
 def test_a_bad_option_is_one_line_exit_2_and_nothing_written(tmp_path, flags, named):
