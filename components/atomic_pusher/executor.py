@@ -35,9 +35,9 @@ from mnist_tfx.components.atomic_pusher import canary
 from mnist_tfx.lib import serving_dir
 from mnist_tfx.lib.contracts import Property
 
-# custom_config key: the canary's bound on a batch-1 call, in milliseconds.
+# custom_config key: the canary's bound on a batch-1 call, in milliseconds. Required: the
+# pipeline always passes it, and its default is the configuration's (canary_max_latency_ms).
 MAX_LATENCY_MS = 'max_latency_ms'
-DEFAULT_MAX_LATENCY_MS = 100.0
 
 # The Pusher's keys, as tfx/types/standard_component_specs.py names them.
 MODEL_KEY = 'model'
@@ -65,8 +65,7 @@ class Executor(base_executor.BaseExecutor):
       # Published by this push before the process died, so ML Metadata never heard of it.
       version = latest
     else:
-      custom_config = json.loads(exec_properties.get(CUSTOM_CONFIG_KEY) or 'null') or {}
-      bound = float(custom_config.get(MAX_LATENCY_MS, DEFAULT_MAX_LATENCY_MS))
+      bound = float(json.loads(exec_properties[CUSTOM_CONFIG_KEY])[MAX_LATENCY_MS])
       verdicts = []
 
       def check(staged: str) -> Optional[str]:
