@@ -9,6 +9,9 @@ import os
 
 import pytest
 
+from mnist_tfx.app.exit_codes import EXIT_BAD_DATA
+from mnist_tfx.app.exit_codes import EXIT_BAD_OPTION
+from mnist_tfx.app.exit_codes import EXIT_FAILED
 from tests.support import idx_files
 from tests.support.cli_runs import mnist_pipeline
 from tests.support.cli_runs import served_versions
@@ -17,7 +20,6 @@ from tests.reliability.table import command_line
 
 pytestmark = pytest.mark.full
 
-EXIT_FAILED, EXIT_BAD_DATA, EXIT_BAD_OPTION = 1, 2, 2
 TRAIN_IMAGES, TRAIN_LABELS = 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz'
 
 

@@ -12,6 +12,7 @@ import shutil
 
 import pytest
 
+from mnist_tfx.app.exit_codes import EXIT_BAD_OPTION
 from tests.reliability.table import command_line
 from tests.support import idx_files
 from tests.support.cli_runs import mnist_pipeline
@@ -19,7 +20,6 @@ from tests.support.folders import snapshot
 
 pytestmark = pytest.mark.full
 
-EXIT_BAD_OPTION = 2
 GOOD_GS = ('--image', 'mnist-tfx:v7', '--data-root', 'gs://my-bucket/mnist',
            '--output-dir', 'gs://my-bucket/mnist-tfx', '--host', 'http://localhost:8080')
 
