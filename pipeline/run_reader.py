@@ -101,54 +101,112 @@ def _read(store, run: metadata_store_pb2.Context) -> RunRecord:
     seconds = (execution.last_update_time_since_epoch - execution.create_time_since_epoch) / 1000
     record.components.append(
         Step(node, _STATE_WORDS.get(execution.last_known_state, '?'), seconds))
-    outputs = _outputs(store, execution)
-    if node == ComponentId.IDX_EXAMPLE_GEN and Output.EXAMPLES in outputs:
-      spans = outputs[Output.EXAMPLES].custom_properties.get(Property.SPANS)
-      if spans is not None:
-        record.train_spans = [part['span'] for part in json.loads(spans.string_value)['train']]
-    if (node == ComponentId.DATA_GATE
-        and execution.last_known_state == metadata_store_pb2.Execution.FAILED):
-      record.data_error = 'stopped by DataGate (anomalies or drift)'
-    if node == ComponentId.LABEL_CHECK:
-      if execution.last_known_state == metadata_store_pb2.Execution.FAILED:
-        record.labels_stopped = True
-        record.data_error = 'stopped by LabelCheck (the labels disagree with the served model)'
-      elif Output.CHECK in outputs:
-        record.label_check = payloads.LabelCheckResult.from_json(
-            outputs[Output.CHECK].custom_properties[Property.LABEL_CHECK].string_value)
-    if node == ComponentId.SPAN_TEST and Output.SPAN_TESTS in outputs:
-      record.span_tests = payloads.SpanTests.from_json(
-          outputs[Output.SPAN_TESTS].custom_properties[Property.SPAN_TESTS].string_value).spans
-    if node == ComponentId.STARTING_MODEL and Output.SERVED in outputs:
-      served = outputs[Output.SERVED].custom_properties
-      record.starting_version = served[Property.SERVED_VERSION].string_value
-      record.starting_problem = served[Property.SERVED_PROBLEM].string_value
-    if node == ComponentId.TRAINER and standard_component_specs.MODEL_RUN_KEY in outputs:
-      record.start = _start(outputs[standard_component_specs.MODEL_RUN_KEY].uri)
-    if node == ComponentId.SERVED_MODEL and Output.BASELINE in outputs:
-      problem = outputs[Output.BASELINE].custom_properties.get(Property.SERVED_PROBLEM)
-      record.served_problem = problem.string_value if problem is not None else None
-    if node == ComponentId.EVALUATOR and standard_component_specs.EVALUATION_KEY in outputs:
-      evaluation = metrics.read(outputs[standard_component_specs.EVALUATION_KEY].uri)
-      record.overall_accuracy = evaluation.accuracy
-      record.digit_accuracy = evaluation.digit_accuracy
-      record.baseline_accuracy = evaluation.baseline_accuracy
-      blessing = outputs.get(standard_component_specs.BLESSING_KEY)
-      if blessing is not None:
-        record.blessed = blessing.custom_properties[Property.BLESSED].int_value == 1
-    if node == ComponentId.PUSHER and standard_component_specs.PUSHED_MODEL_KEY in outputs:
-      pushed = outputs[standard_component_specs.PUSHED_MODEL_KEY].custom_properties
-      if pushed[Property.PUSHED].int_value == 1:
-        record.pushed_to = pushed[Property.PUSHED_DESTINATION].string_value
-        record.pushed_version = pushed[Property.PUSHED_VERSION].string_value
-      if Property.CANARY in pushed:
-        verdict = payloads.CanaryVerdict.from_json(pushed[Property.CANARY].string_value)
-        record.canary_failure = verdict.failure
-        record.canary_seconds = verdict.seconds
-        record.canary_latency_ms = verdict.latency_ms
-    if node == ComponentId.RUN_REPORT and Output.REPORT in outputs:
-      record.report_page = outputs[Output.REPORT].custom_properties[Property.PAGE_PATH].string_value
+    reader = _READERS.get(node)
+    if reader is not None:
+      failed = execution.last_known_state == metadata_store_pb2.Execution.FAILED
+      reader(record, _outputs(store, execution), failed)
   return record
+
+
+# One reader per component: what its execution adds to the run record, from its output
+# artifacts (by output key) and whether it failed.
+
+
+def _examples(record: RunRecord, outputs: Dict, failed: bool) -> None:
+  del failed  # A failed IdxExampleGen has no examples: `outputs` is empty.
+  if Output.EXAMPLES in outputs:
+    spans = outputs[Output.EXAMPLES].custom_properties.get(Property.SPANS)
+    if spans is not None:
+      record.train_spans = [part['span'] for part in json.loads(spans.string_value)['train']]
+
+
+def _data_gate(record: RunRecord, outputs: Dict, failed: bool) -> None:
+  del outputs  # Its anomalies are the run report's; the record keeps the stop.
+  if failed:
+    record.data_error = 'stopped by DataGate (anomalies or drift)'
+
+
+def _label_check(record: RunRecord, outputs: Dict, failed: bool) -> None:
+  if failed:
+    record.labels_stopped = True
+    record.data_error = 'stopped by LabelCheck (the labels disagree with the served model)'
+  elif Output.CHECK in outputs:
+    record.label_check = payloads.LabelCheckResult.from_json(
+        outputs[Output.CHECK].custom_properties[Property.LABEL_CHECK].string_value)
+
+
+def _span_test(record: RunRecord, outputs: Dict, failed: bool) -> None:
+  del failed  # A failed SpanTest wrote nothing: span_tests stays None.
+  if Output.SPAN_TESTS in outputs:
+    record.span_tests = payloads.SpanTests.from_json(
+        outputs[Output.SPAN_TESTS].custom_properties[Property.SPAN_TESTS].string_value).spans
+
+
+def _starting_model(record: RunRecord, outputs: Dict, failed: bool) -> None:
+  del failed
+  if Output.SERVED in outputs:
+    served = outputs[Output.SERVED].custom_properties
+    record.starting_version = served[Property.SERVED_VERSION].string_value
+    record.starting_problem = served[Property.SERVED_PROBLEM].string_value
+
+
+def _trainer(record: RunRecord, outputs: Dict, failed: bool) -> None:
+  del failed
+  if standard_component_specs.MODEL_RUN_KEY in outputs:
+    record.start = _start(outputs[standard_component_specs.MODEL_RUN_KEY].uri)
+
+
+def _served_model(record: RunRecord, outputs: Dict, failed: bool) -> None:
+  del failed
+  if Output.BASELINE in outputs:
+    problem = outputs[Output.BASELINE].custom_properties.get(Property.SERVED_PROBLEM)
+    record.served_problem = problem.string_value if problem is not None else None
+
+
+def _evaluator(record: RunRecord, outputs: Dict, failed: bool) -> None:
+  del failed
+  if standard_component_specs.EVALUATION_KEY in outputs:
+    evaluation = metrics.read(outputs[standard_component_specs.EVALUATION_KEY].uri)
+    record.overall_accuracy = evaluation.accuracy
+    record.digit_accuracy = evaluation.digit_accuracy
+    record.baseline_accuracy = evaluation.baseline_accuracy
+    blessing = outputs.get(standard_component_specs.BLESSING_KEY)
+    if blessing is not None:
+      record.blessed = blessing.custom_properties[Property.BLESSED].int_value == 1
+
+
+def _pusher(record: RunRecord, outputs: Dict, failed: bool) -> None:
+  del failed
+  if standard_component_specs.PUSHED_MODEL_KEY in outputs:
+    pushed = outputs[standard_component_specs.PUSHED_MODEL_KEY].custom_properties
+    if pushed[Property.PUSHED].int_value == 1:
+      record.pushed_to = pushed[Property.PUSHED_DESTINATION].string_value
+      record.pushed_version = pushed[Property.PUSHED_VERSION].string_value
+    if Property.CANARY in pushed:
+      verdict = payloads.CanaryVerdict.from_json(pushed[Property.CANARY].string_value)
+      record.canary_failure = verdict.failure
+      record.canary_seconds = verdict.seconds
+      record.canary_latency_ms = verdict.latency_ms
+
+
+def _run_report(record: RunRecord, outputs: Dict, failed: bool) -> None:
+  del failed
+  if Output.REPORT in outputs:
+    record.report_page = outputs[Output.REPORT].custom_properties[Property.PAGE_PATH].string_value
+
+
+_READERS = {
+    ComponentId.IDX_EXAMPLE_GEN: _examples,
+    ComponentId.DATA_GATE: _data_gate,
+    ComponentId.STARTING_MODEL: _starting_model,
+    ComponentId.LABEL_CHECK: _label_check,
+    ComponentId.TRAINER: _trainer,
+    ComponentId.SERVED_MODEL: _served_model,
+    ComponentId.SPAN_TEST: _span_test,
+    ComponentId.EVALUATOR: _evaluator,
+    ComponentId.PUSHER: _pusher,
+    ComponentId.RUN_REPORT: _run_report,
+}
 
 
 def _start(model_run_uri: str) -> Optional[payloads.TrainingStart]:
