@@ -220,13 +220,17 @@ def serving_model(model_json: dict) -> str:
   return path_utils.serving_model_path(artifact(model_json).uri)
 
 
-def push(model_dir: str, serving, folder, max_latency_ms: float = 100.0):
+def push(model_dir: str, serving, folder, max_latency_ms: Optional[float] = None):
   """AtomicPusher's executor, as the Pusher step runs it, on a blessed copy of the SavedModel
   in model_dir; the model, its blessing and the pushed model go under folder. Returns the
-  pushed model (its marks say whether and where it was published)."""
+  pushed model (its marks say whether and where it was published). max_latency_ms: the
+  canary's bound, by default the configuration's."""
   from tfx.types import standard_artifacts
   from mnist_tfx.components.atomic_pusher import executor
   from mnist_tfx.lib import contracts
+  from mnist_tfx.pipeline import configs
+  if max_latency_ms is None:
+    max_latency_ms = configs.PipelineConfig().canary_max_latency_ms
   model = standard_artifacts.Model()
   model.uri = os.path.join(str(folder), 'model')
   shutil.copytree(model_dir, os.path.join(model.uri, 'Format-Serving'))
