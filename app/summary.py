@@ -40,7 +40,7 @@ def outcome(record: RunRecord, config: configs.PipelineConfig) -> str:
     lines.append('per digit:     ' + '  '.join(
         f'{digit}: {value:.4f}' for digit, value in sorted(record.digit_accuracy.items())))
   lines += _span_tests(record)
-  labels = record.label_check  # Empty when LabelCheck did not complete.
+  labels = record.label_check  # None when LabelCheck did not complete.
   if labels and labels.skipped:
     lines.append(f'labels:        not checked: {labels.skipped}')
   elif labels:

@@ -6,6 +6,8 @@ Plain data, cheap to import: the summary, `history` and the benchmark format it.
 import dataclasses
 from typing import Dict, List, NamedTuple, Optional
 
+from mnist_tfx.lib import payloads
+
 
 class Step(NamedTuple):
   """One component of a run: its id, state word (ran, cached, FAILED, ...) and seconds."""
@@ -23,18 +25,18 @@ class RunRecord:
   data_error: Optional[str] = None  # Why the run stopped before training, if it did.
   served_problem: Optional[str] = None  # Why the served model was not trusted, if it was not.
   # LabelCheck's record (components/label_check.py): the served model's agreement with the
-  # training labels; {} when it did not complete (or the pipeline has none).
-  label_check: Dict = dataclasses.field(default_factory=dict)
+  # training labels; None when it did not complete (or the pipeline has none).
+  label_check: Optional[payloads.LabelCheckResult] = None
   labels_stopped: bool = False  # LabelCheck stopped the run: the labels looked wrong.
   # SpanTest's record (components/span_test.py): per trained span with test digits of its
   # own, the candidate's accuracy on them; [] when none has, None when it did not complete.
-  span_tests: Optional[List[Dict]] = None
+  span_tests: Optional[List[payloads.SpanTest]] = None
   # StartingModel's: the version served when the data arrived ('' if none, None if the
-  # step did not complete) and why it was not used ('' if it was); and the Trainer's start:
-  # `warm`, `why_cold`, `recipe`, `epochs`.
+  # step did not complete) and why it was not used ('' if it was); and how the Trainer
+  # started (None when it wrote nothing).
   starting_version: Optional[str] = None
   starting_problem: str = ''
-  start: Dict = dataclasses.field(default_factory=dict)
+  start: Optional[payloads.TrainingStart] = None
   overall_accuracy: Optional[float] = None
   digit_accuracy: Dict[int, float] = dataclasses.field(default_factory=dict)
   baseline_accuracy: Optional[float] = None

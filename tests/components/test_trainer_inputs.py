@@ -1,0 +1,24 @@
+"""The Trainer's input pipeline (trainer_module/inputs.py) on the session's tiny examples and
+Transform graph: every example once per epoch, transformed, and without tf.data's
+autotuning thread, whose waits stalled training at epoch boundaries (BENCHMARKS.md)."""
+
+from tests.support import artifacts
+
+# pylint: disable=g-import-not-at-top  (TensorFlow loads inside the test, not at collection.)
+
+
+def test_both_datasets_read_every_example_untuned(tiny_trained):
+  import tensorflow_transform as tft
+  from mnist_tfx.trainer_module import inputs
+  graph = tft.TFTransformOutput(artifacts.artifact(tiny_trained['transform_graph']).uri)
+  train, examples = inputs.make_training_dataset(
+      [artifacts.split_uri(tiny_trained['examples'], 'train') + '/*'], graph, 128, seed=1)
+  evaluation = inputs.make_dataset(
+      [artifacts.split_uri(tiny_trained['examples'], 'eval') + '/*'], graph, 128)
+  assert examples == artifacts.TRAIN_DIGITS
+  for dataset, count in ((train, artifacts.TRAIN_DIGITS), (evaluation, artifacts.EVAL_DIGITS)):
+    assert dataset.options().autotune.enabled is False
+    for _ in range(2):  # Two epochs: a new iterator each, as Keras makes them.
+      images = [image.shape[1:] for image, _ in dataset]
+      assert sum(1 for _ in dataset.unbatch()) == count
+      assert set(images) == {(28, 28, 1)}
