@@ -72,9 +72,9 @@ def lineage(config: configs.PipelineConfig, version: str) -> str:
 
 
 def _start(record: run_record.RunRecord) -> str:
-  if not record.start:
+  if not record.training_start:
     return '-'
-  return 'warm' if record.start.warm else 'cold'
+  return 'warm' if record.training_start.warm else 'cold'
 
 
 def _labels(record: run_record.RunRecord) -> str:

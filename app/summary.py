@@ -47,7 +47,7 @@ def outcome(record: RunRecord, config: configs.PipelineConfig) -> str:
     lines.append(f'labels:        {labels.agreement:.4f} agree with the served model (version '
                  f'{labels.version}, {labels.expected:.4f} on the test digits; '
                  f'the run stops below {labels.floor():.4f})')
-  if record.start:
+  if record.training_start:
     lines.append('start:         ' + start(record))
   if record.served_problem:
     lines.append(f'served model:  DAMAGED, not trusted as the baseline ({record.served_problem}); '
@@ -89,12 +89,13 @@ def _span_tests(record: RunRecord) -> List[str]:
 
 def start(record: RunRecord) -> str:
   """How training started, in words: warm from which version, or cold and why."""
-  epochs = record.start.epochs
-  schedule = f'{epochs} epoch{"s" if epochs != 1 else ""} of the {record.start.recipe} recipe'
-  if record.start.warm:
+  epochs = record.training_start.epochs
+  schedule = (f'{epochs} epoch{"s" if epochs != 1 else ""} of the '
+              f'{record.training_start.recipe} recipe')
+  if record.training_start.warm:
     return (f'warm, from the weights of version {record.starting_version} (served when the data '
             f'arrived): {schedule}')
-  why = record.start.why_cold
+  why = record.training_start.why_cold
   if record.starting_problem:  # The Trainer saw no copy; StartingModel knows why.
     why = f'served version {record.starting_version} was damaged ({record.starting_problem})'
   return f'from random weights ({why}): {schedule}'

@@ -153,7 +153,7 @@ def _starting_model(record: RunRecord, outputs: Dict, failed: bool) -> None:
 def _trainer(record: RunRecord, outputs: Dict, failed: bool) -> None:
   del failed
   if standard_component_specs.MODEL_RUN_KEY in outputs:
-    record.start = _start(outputs[standard_component_specs.MODEL_RUN_KEY].uri)
+    record.training_start = _start(outputs[standard_component_specs.MODEL_RUN_KEY].uri)
 
 
 def _served_model(record: RunRecord, outputs: Dict, failed: bool) -> None:

@@ -36,7 +36,7 @@ class RunRecord:
   # started (None when it wrote nothing).
   starting_version: Optional[str] = None
   starting_problem: str = ''
-  start: Optional[payloads.TrainingStart] = None
+  training_start: Optional[payloads.TrainingStart] = None
   overall_accuracy: Optional[float] = None
   digit_accuracy: Dict[int, float] = dataclasses.field(default_factory=dict)
   baseline_accuracy: Optional[float] = None
