@@ -82,7 +82,7 @@ def test_the_decision_and_the_data_are_the_runs(first_run):
   # Nor to start from: the Trainer's own record of how it began (trainer_module/trainer.py).
   assert ('<p id="start">Started from random weights (no model was served when the data '
           'arrived): 2 epochs of the fast recipe.</p>') in page
-  assert evaluated.start == TrainingStart(
+  assert evaluated.training_start == TrainingStart(
       warm=False, why_cold='no model was served when the data arrived', recipe='fast', epochs=2)
   assert evaluated.starting_version == ''  # StartingModel's served_version: written, empty.
   worst = min(evaluated.digit_accuracy.items(), key=lambda item: item[1])
