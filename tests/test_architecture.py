@@ -25,6 +25,17 @@ def test_imports_go_down_the_layers(tmp_path):
   assert 'Contracts: 2 kept, 0 broken.' in result.stdout
 
 
+def _sources(but: str):
+  """(path relative to the project, parsed module) of every .py file of the packages, but one."""
+  for package in PACKAGES:
+    for root, _, names in os.walk(os.path.join(idx_files.PROJECT, package)):
+      for name in sorted(names):
+        relative = os.path.relpath(os.path.join(root, name), idx_files.PROJECT)
+        if name.endswith('.py') and relative != but:
+          with open(os.path.join(idx_files.PROJECT, relative)) as f:
+            yield relative, ast.parse(f.read())
+
+
 def _contract_values():
   values = {}
   # Not contracts.Output: its keys are common words ('examples', 'baseline') that also
@@ -54,20 +65,12 @@ def test_names_that_cross_a_boundary_are_spelt_only_in_contracts():
   elsewhere would let a writer and its reader drift apart without an error."""
   values = _contract_values()
   found = []
-  for package in PACKAGES:
-    for root, _, names in os.walk(os.path.join(idx_files.PROJECT, package)):
-      for name in names:
-        path = os.path.join(root, name)
-        if not name.endswith('.py') or path.endswith(os.path.join('lib', 'contracts.py')):
-          continue
-        with open(path) as f:
-          tree = ast.parse(f.read())
-        prose = _prose(tree)
-        found += [f'{os.path.relpath(path, idx_files.PROJECT)}:{node.lineno}: {node.value!r} '
-                  f'is {values[node.value]}'
-                  for node in ast.walk(tree)
-                  if isinstance(node, ast.Constant) and isinstance(node.value, str)
-                  and node.value in values and id(node) not in prose]
+  for relative, tree in _sources(but=os.path.join('lib', 'contracts.py')):
+    prose = _prose(tree)
+    found += [f'{relative}:{node.lineno}: {node.value!r} is {values[node.value]}'
+              for node in ast.walk(tree)
+              if isinstance(node, ast.Constant) and isinstance(node.value, str)
+              and node.value in values and id(node) not in prose]
   assert not found, '\n'.join(found)
 
 
@@ -121,19 +124,11 @@ def test_payload_keys_are_spelt_only_in_their_records():
   outside lib/payloads.py would bypass its record: the record is the one writer and reader."""
   keys = _payload_keys()
   found = []
-  for package in PACKAGES:
-    for root, _, names in os.walk(os.path.join(idx_files.PROJECT, package)):
-      for name in names:
-        path = os.path.join(root, name)
-        relative = os.path.relpath(path, idx_files.PROJECT)
-        if not name.endswith('.py') or relative == os.path.join('lib', 'payloads.py'):
-          continue
-        with open(path) as f:
-          tree = ast.parse(f.read())
-        found += [f'{relative}:{node.lineno}: {node.value!r} is {keys[node.value]}'
-                  for node in _used_as_keys(tree)
-                  if isinstance(node, ast.Constant) and isinstance(node.value, str)
-                  and node.value in keys and (relative, node.value) not in _OTHER_MEANINGS]
+  for relative, tree in _sources(but=os.path.join('lib', 'payloads.py')):
+    found += [f'{relative}:{node.lineno}: {node.value!r} is {keys[node.value]}'
+              for node in _used_as_keys(tree)
+              if isinstance(node, ast.Constant) and isinstance(node.value, str)
+              and node.value in keys and (relative, node.value) not in _OTHER_MEANINGS]
   assert not found, '\n'.join(found)
 
 
