@@ -32,6 +32,7 @@ os.environ['TF_USE_LEGACY_KERAS'] = '1'  # Keras 2, as every run of the project.
 import numpy as np
 import tensorflow as tf
 
+from bench import epoch_marks
 from mnist_tfx.lib import idx
 from mnist_tfx.trainer_module import keras_autograph
 from mnist_tfx.trainer_module import model as model_lib
@@ -115,30 +116,16 @@ def _measure(precision: str, train, test, epochs: int, seed: int) -> Measure:
                   .shuffle(len(train[0]), seed=seed).batch(global_batch)
                   .prefetch(tf.data.AUTOTUNE))
     test_data = tf.data.Dataset.from_tensor_slices(test).batch(global_batch)
-    clock = EpochSeconds()
+    marks = epoch_marks.EpochMarks()
     history = model.fit(train_data, epochs=epochs, validation_data=test_data, verbose=0,
-                        callbacks=[clock])
+                        callbacks=[marks])
   finally:
     tf.keras.mixed_precision.set_global_policy('float32')
-  later = clock.seconds[1:] or clock.seconds
-  return Measure(precision, strategy.num_replicas_in_sync, global_batch, clock.seconds,
+  seconds = marks.seconds()
+  later = seconds[1:] or seconds
+  return Measure(precision, strategy.num_replicas_in_sync, global_batch, seconds,
                  len(train[0]) / statistics.median(later),
                  float(history.history['val_accuracy'][-1]))
-
-
-class EpochSeconds(tf.keras.callbacks.Callback):
-  """Keeps each epoch's seconds, its validation included."""
-
-  def __init__(self):
-    super().__init__()
-    self.seconds = []
-    self.started = 0.0
-
-  def on_epoch_begin(self, epoch, logs=None):
-    self.started = time.perf_counter()
-
-  def on_epoch_end(self, epoch, logs=None):
-    self.seconds.append(time.perf_counter() - self.started)
 
 
 def markdown(devices: str, measures: List[Measure], train_digits: int, test_digits: int) -> str:

@@ -29,25 +29,12 @@ os.environ['TF_USE_LEGACY_KERAS'] = '1'  # Keras 2, as every run of the project.
 import tensorflow as tf
 import tensorflow_transform as tft
 
+from bench import epoch_marks
 from mnist_tfx.trainer_module import inputs
 from mnist_tfx.trainer_module import keras_autograph
 from mnist_tfx.trainer_module import model as model_lib
 from mnist_tfx.trainer_module import training
 # pylint: enable=g-import-not-at-top,wrong-import-position
-
-
-class Marks(tf.keras.callbacks.Callback):
-  """The time of each epoch's start and end."""
-
-  def __init__(self):
-    super().__init__()
-    self.begins, self.ends = [], []
-
-  def on_epoch_begin(self, epoch, logs=None):
-    self.begins.append(time.perf_counter())
-
-  def on_epoch_end(self, epoch, logs=None):
-    self.ends.append(time.perf_counter())
 
 
 def _newest(pattern: str) -> str:
@@ -82,7 +69,7 @@ def main(argv=None) -> int:
   model = model_lib.build_model()
   model_lib.compile_model(model, model_lib.RecipeSchedule(
       recipe, training.steps_per_epoch(count, recipe.batch_size), args.epochs))
-  marks = Marks()
+  marks = epoch_marks.EpochMarks()
   callbacks = [marks]
   if not args.no_tensorboard:
     callbacks.append(tf.keras.callbacks.TensorBoard(log_dir=tempfile.mkdtemp()))
@@ -91,7 +78,7 @@ def main(argv=None) -> int:
   returned = time.perf_counter()
   print(json.dumps({
       'autotune': args.autotune, 'tensorboard': not args.no_tensorboard,
-      'epoch_seconds': [round(e - b, 1) for b, e in zip(marks.begins, marks.ends)],
+      'epoch_seconds': [round(seconds, 1) for seconds in marks.seconds()],
       'gaps': [round(b - e, 2) for e, b in zip(marks.ends, marks.begins[1:])],
       'after_the_last_epoch': round(returned - marks.ends[-1], 2)}))
   return 0
