@@ -92,6 +92,13 @@ def add_span(args: argparse.Namespace) -> int:
   return EXIT_OK
 
 
+def watch(args: argparse.Namespace) -> int:
+  """Adds each complete batch of INBOX as the next span and runs, until SIGINT or SIGTERM."""
+  from mnist_tfx.app import watch as watch_lib
+  return watch_lib.watch(args.inbox, _config_from_args(args, configs.PipelineConfig),
+                         args.settle_seconds)
+
+
 def history(args: argparse.Namespace) -> int:
   from mnist_tfx.app import history as history_lib
   config = configs.PipelineConfig(output_dir=args.output_dir)
@@ -121,24 +128,34 @@ def predict(args: argparse.Namespace) -> int:
 
 
 def kubeflow(args: argparse.Namespace) -> int:
-  """Compiles, then uploads and runs or schedules."""
-  from mnist_tfx.kubeflow import compiler
+  """Checks the host, compiles, then uploads and runs or schedules. What TFX, TensorFlow
+  and kfp write to stderr stays off the terminal (submit.others_quiet)."""
   from mnist_tfx.kubeflow import submit
 
   config = _config_from_args(args, configs.PipelineConfig)
   cluster = _config_from_args(args, kubeflow_configs.KubeflowConfig)
-  package = compiler.compile_pipeline(config, cluster)
+  if args.kubeflow_command != 'compile':
+    submit.check_reachable(args.host)  # Before the half minute of compiling.
+  with submit.others_quiet():
+    from mnist_tfx.kubeflow import compiler
+    package = compiler.compile_pipeline(config, cluster)
   print(f'Pipeline spec: {package}')
   if args.kubeflow_command == 'compile':
     return EXIT_OK
-  backend = submit.Submitter(args.host, args.namespace, args.experiment, args.service_account)
-  pipeline_id, version_id = backend.upload(package, description=f'image {cluster.image}')
+  with submit.others_quiet():
+    backend = submit.Submitter(args.host, args.namespace, args.experiment,
+                               args.service_account)
+    pipeline_id, version_id = backend.upload(package, description=f'image {cluster.image}')
   print(f'Pipeline {pipeline_id}, version {version_id}')
+  with submit.others_quiet():
+    if args.kubeflow_command == 'run':
+      started = backend.run(pipeline_id, version_id, config.pipeline_root)
+    else:
+      started = backend.schedule(pipeline_id, version_id, config.pipeline_root, args.cron)
   if args.kubeflow_command == 'run':
-    print(f'Run: {backend.run(pipeline_id, version_id, config.pipeline_root)}')
+    print(f'Run: {started}')
   else:
-    schedule_id = backend.schedule(pipeline_id, version_id, config.pipeline_root, args.cron)
-    print(f'Recurring run: {schedule_id} ({args.cron})')
+    print(f'Recurring run: {started} ({args.cron})')
   return EXIT_OK
 
 
@@ -146,14 +163,17 @@ def kubeflow_serving(args: argparse.Namespace) -> int:
   """Writes TF Serving's manifests for the bucket the pipeline pushes to; --apply applies
   them. Every option was checked before (app/options.py), so a bad one wrote nothing."""
   from mnist_tfx.kubeflow import serving
+  from mnist_tfx.kubeflow import submit
 
   config = _config_from_args(args, configs.PipelineConfig)
   cluster = _config_from_args(args, kubeflow_configs.KubeflowConfig)
   package = serving.render(config, cluster)
   print(f'TF Serving manifests: {package} (model base path {config.serving_dir})')
   if args.apply:
-    for applied in serving.apply(serving.manifests(config, cluster)):
-      print(f'applied {applied}')
+    with submit.others_quiet():  # The Kubernetes client's urllib3 retries, and its logs.
+      applied = serving.apply(serving.manifests(config, cluster))
+    for name in applied:
+      print(f'applied {name}')
   return EXIT_OK
 
 
@@ -183,6 +203,19 @@ def _parser() -> argparse.ArgumentParser:
   add_span_parser.add_argument('--data-root', default=configs.PipelineConfig.data_root)
   add_span_parser.set_defaults(command_function=add_span)
 
+  watch_parser = commands.add_parser(
+      'watch', help='add each new batch of INBOX as the next span, and run (until Ctrl-C)')
+  watch_parser.add_argument(
+      'inbox', metavar='INBOX', help='folder the batches arrive in: each a folder of '
+      'train-* and optionally t10k-* IDX files, as add-span takes')
+  watch_parser.add_argument(
+      '--settle-seconds', type=float, default=options.SETTLE_SECONDS,
+      help='a batch is taken once none of its files has changed for this long '
+      '(default: %(default)s)')
+  _add_config_flags(watch_parser, configs.PipelineConfig)
+  watch_parser.set_defaults(command_function=watch, tf_log_level='1',
+                            refused_note='. Nothing was run.')
+
   history_parser = commands.add_parser('history', help='past runs, or the lineage of a version')
   history_parser.add_argument('--output-dir', default=configs.PipelineConfig.output_dir)
   history_parser.add_argument('--lineage', metavar='VERSION',
@@ -208,19 +241,26 @@ def _parser() -> argparse.ArgumentParser:
       'kubeflow', help='compile, run or schedule on Kubeflow; TF Serving on GKE')
   kubeflow_commands = kubeflow_parser.add_subparsers(dest='kubeflow_command', required=True,
                                                      parser_class=_OneLineErrors)
+  # Each command shows the flags of the fields it reads (kubeflow/configs.py); the paths
+  # have no local default there (pods share no disk): app/options.py names every
+  # required flag not given, at once.
   for name, help_text in (('compile', 'write the pipeline spec'),
-                          ('run', 'compile, upload and start one run'),
-                          ('schedule', 'compile, upload and create the recurring run')):
+                          ('run', 'check the host, compile, upload and start one run'),
+                          ('schedule', 'check the host, compile, upload and create the '
+                           'recurring run')):
     command = kubeflow_commands.add_parser(name, help=help_text)
-    _add_config_flags(command, configs.PipelineConfig)
-    _add_config_flags(command, kubeflow_configs.KubeflowConfig)
+    _add_config_flags(command, configs.PipelineConfig, required=('data_root', 'output_dir'))
+    _add_config_flags(command, kubeflow_configs.KubeflowConfig,
+                      names=kubeflow_configs.PIPELINE_FIELDS, required=('image',))
     if name != 'compile':
       _add_backend_flags(command, schedule=name == 'schedule')
     command.set_defaults(command_function=kubeflow)
   serving_parser = kubeflow_commands.add_parser(
-      'serving', help="TF Serving's Kubernetes manifests, from the compile's configuration")
-  _add_config_flags(serving_parser, configs.PipelineConfig)
-  _add_config_flags(serving_parser, kubeflow_configs.KubeflowConfig)
+      'serving', help="TF Serving's Kubernetes manifests for the bucket the pipeline pushes to")
+  _add_config_flags(serving_parser, configs.PipelineConfig,
+                    names=kubeflow_configs.SERVING_PIPELINE_FIELDS, required=('output_dir',))
+  _add_config_flags(serving_parser, kubeflow_configs.KubeflowConfig,
+                    names=kubeflow_configs.SERVING_FIELDS, required=('serving_gsa',))
   serving_parser.add_argument(
       '--apply', action='store_true',
       help='apply them through the current kube context (server-side apply: creates or '
@@ -229,9 +269,13 @@ def _parser() -> argparse.ArgumentParser:
   return parser
 
 
-def _add_config_flags(parser: argparse.ArgumentParser, config_class) -> None:
+def _add_config_flags(parser: argparse.ArgumentParser, config_class,
+                      names: Optional[typing.Sequence[str]] = None,
+                      required: typing.Sequence[str] = ()) -> None:
+  """One flag per field of config_class (of `names` only, if given). A required field's flag
+  has no default: app/options.py names it when it is missing."""
   for field in dataclasses.fields(config_class):
-    if 'help' not in field.metadata:
+    if 'help' not in field.metadata or (names is not None and field.name not in names):
       continue
     if field.type is bool:
       parser.add_argument(flag(field.name), action='store_true', help=field.metadata['help'])
@@ -239,9 +283,11 @@ def _add_config_flags(parser: argparse.ArgumentParser, config_class) -> None:
     kind = field.type
     if typing.get_origin(kind) is typing.Union:  # Optional[X]: parse as X.
       kind = next(t for t in typing.get_args(kind) if t is not type(None))
-    parser.add_argument(flag(field.name), type=kind, default=field.default,
+    default = None if field.name in required else field.default
+    shown = 'required' if field.name in required else f'default: {field.default}'
+    parser.add_argument(flag(field.name), type=kind, default=default,
                         choices=field.metadata.get('choices'),
-                        help=f'{field.metadata["help"]} (default: {field.default})')
+                        help=f'{field.metadata["help"]} ({shown})')
 
 
 def _config_from_args(args: argparse.Namespace, config_class):

@@ -28,20 +28,47 @@ _SERVICE_ACCOUNT = options.matching(
     'must be a Kubernetes service account name: lowercase letters, digits, - and ., at most '
     '253', longest=253)
 _EXPERIMENT = options.matching(r'.*\S.*', 'must name an experiment')
-# Where `kubeflow serving`'s pods read the models: a Cloud Storage bucket, named by its rules.
-_BUCKET_PATH = options.matching(
-    r'gs://[a-z0-9][-a-z0-9_.]{1,220}[a-z0-9](/[^\s"\\]*)?',
-    'must be gs://BUCKET[/FOLDER], where the pipeline pushes its models; BUCKET is 3 to 222 '
-    'lowercase letters, digits, -, _ and ., starting and ending with a letter or digit')
+# What each flag that a Kubeflow command cannot do without is for: all the missing ones
+# are named in one line, not one per try.
+_REQUIRED = {
+    'image': 'the image built from kubeflow/Dockerfile, that every step runs in',
+    'data_root': 'gs://BUCKET/FOLDER of the spans: the pods share no disk, only the bucket',
+    'output_dir': 'gs://BUCKET/FOLDER the pipeline writes to; TF Serving loads its serving/',
+    'host': 'or $KF_PIPELINES_ENDPOINT: the Kubeflow Pipelines API, e.g. '
+            'http://localhost:8080 through kubectl port-forward',
+    'dataflow_project': 'the Google Cloud project of the Dataflow jobs, with --beam-runner '
+                        'DataflowRunner',
+    'serving_gsa': 'the Google service account the TF Serving pods read the bucket as',
+}
 # A pod's limit below its request: two fields, so checked here (with the request's unit).
 _REQUESTS_AND_LIMITS = (('serving_cpu_request', 'serving_cpu_limit', 'cores'),
                         ('serving_memory_request_gib', 'serving_memory_limit_gib', 'GiB'))
 # Versions are the numbered folders of the serving directory (lib/serving_dir.py).
 _VERSION = options.matching(r'[0-9]+', 'must be a version number, as `history` lists them')
+# `watch`: a batch is taken once its files have not changed for this long. A copy on one
+# disk, or one streaming over a network, changes its files many times a second; 10 s
+# without a change is a copy that has ended (or stalled: its files are checked anyway).
+SETTLE_SECONDS = 10.0
+_SETTLE = options.more_than(0, 's')
+
+
+class MissingOptions(OptionError):
+  """Flags a command cannot do without, none given: every one of them in one line."""
+
+  def __init__(self, names):
+    super().__init__(', '.join(options.flag(name) for name in names), None, 'required')
+    self.names = names
+
+  def __str__(self):
+    return 'missing ' + '; '.join(f'{options.flag(name)} ({_REQUIRED[name]})'
+                                  for name in self.names)
 
 
 def check(args: argparse.Namespace) -> None:
-  """Raises OptionError for the first option of the parsed command line that cannot work."""
+  """Raises OptionError for the first option of the parsed command line that cannot work
+  (MissingOptions first, naming every required flag not given)."""
+  if getattr(args, 'kubeflow_command', None) is not None:
+    _check_given(args)
   for config_class in (configs.PipelineConfig, kubeflow_configs.KubeflowConfig):
     for field in dataclasses.fields(config_class):
       allowed = field.metadata.get('allowed')
@@ -63,6 +90,8 @@ def check(args: argparse.Namespace) -> None:
     _check_kubeflow(args)
   if getattr(args, 'kubeflow_command', None) == 'serving':
     _check_serving(args)
+  if getattr(args, 'command', None) == 'watch':
+    _check_watch(args)
 
 
 def _check_can_be_a_folder(option: str, path: str) -> None:
@@ -78,19 +107,58 @@ def _check_can_be_a_folder(option: str, path: str) -> None:
     raise OptionError(option, path, f'{where}; must be a folder, or where one can be made')
 
 
+def _check_given(args: argparse.Namespace) -> None:
+  """The Kubeflow commands' required flags: every one not given, at once."""
+  if args.kubeflow_command == 'serving':
+    needed = ['output_dir', 'serving_gsa']
+  else:
+    needed = ['image', 'data_root', 'output_dir']
+    if args.beam_runner == 'DataflowRunner':
+      needed.append('dataflow_project')
+    if args.kubeflow_command != 'compile':
+      needed.append('host')
+  missing = [name for name in needed if not getattr(args, name)]
+  if missing:
+    raise MissingOptions(missing)
+
+
+def _check_written_file(option: str, path: str) -> None:
+  """A file that compile or serving writes: not a folder, and its folder can be made."""
+  if os.path.isdir(path):
+    raise OptionError(option, path, 'is a folder; must name the file to write')
+  existing = os.path.dirname(os.path.abspath(path))
+  while not os.path.exists(existing):
+    existing = os.path.dirname(existing)
+  if not os.path.isdir(existing):
+    raise OptionError(option, path, f'{existing} is a file, so the folder to write into '
+                      'cannot be made')
+
+
+def _check_watch(args: argparse.Namespace) -> None:
+  """watch: an inbox that is a local folder now, apart from the data root and the outputs
+  (a folder inside it would be taken as a batch, and batches are moved within it)."""
+  _SETTLE.check('--settle-seconds', args.settle_seconds)
+  inbox = args.inbox
+  if '://' in inbox or not os.path.isdir(inbox):
+    raise OptionError('INBOX', inbox, 'does not exist or is not a folder; must be a local '
+                      'folder that the batches arrive in')
+  for name in ('data_root', 'output_dir', 'eval_root'):
+    path = getattr(args, name)
+    if path and '://' not in path:
+      inside = os.path.realpath(path), os.path.realpath(inbox)
+      if os.path.commonpath(inside) in inside:
+        raise OptionError(options.flag(name), path, f'must be apart from INBOX {inbox!r}, '
+                          'neither inside it nor holding it')
+
+
 def _check_kubeflow(args: argparse.Namespace) -> None:
   """compile, run and schedule: what the pods and the backend need."""
   for name in ('data_root', 'output_dir', 'eval_root'):
     value = getattr(args, name)
-    if '://' not in value and (value or name != 'eval_root'):
-      raise OptionError(options.flag(name), value,
-                        'must be a gs:// path on Kubeflow (pods share no disk)')
-  if not args.image:
-    raise OptionError('--image', args.image,
-                      'is required: the image built from kubeflow/Dockerfile')
-  if args.beam_runner == 'DataflowRunner' and not args.dataflow_project:
-    raise OptionError('--dataflow-project', args.dataflow_project,
-                      'is required with --beam-runner DataflowRunner')
+    problem = kubeflow_configs.gcs_path_problem(value) if value else None
+    if problem:
+      raise OptionError(options.flag(name), value, problem)
+  _check_written_file('--package', args.package)
   if args.kubeflow_command == 'compile':
     return
   _check_host(args.host)
@@ -102,18 +170,19 @@ def _check_kubeflow(args: argparse.Namespace) -> None:
 
 
 def _check_serving(args: argparse.Namespace) -> None:
-  """serving: the bucket the pods read the models from, and who they read it as."""
-  _BUCKET_PATH.check('--output-dir', args.output_dir)
-  if not args.serving_gsa:  # Its field allows none, for the commands that do not serve.
-    raise OptionError('--serving-gsa', args.serving_gsa,
-                      kubeflow_configs.SERVICE_ACCOUNT_EMAIL.text)
+  """serving: the bucket the pods read the models from (who reads it is checked as its
+  field), and the file the manifests go to."""
+  problem = kubeflow_configs.gcs_path_problem(args.output_dir)
+  if problem is None and any(c in args.output_dir for c in '"\\\n'):
+    problem = ('has a ", \\ or line break, which the model config (TF Serving\'s text '
+               'format, written unescaped) cannot hold')
+  if problem:
+    raise OptionError('--output-dir', args.output_dir, problem)
+  _check_written_file('--serving-package', args.serving_package)
 
 
 def _check_host(host) -> None:
   """kfp.Client's host: http(s)://HOST[:PORT][/PATH], or HOST alone (kfp adds https://)."""
-  if not host:
-    raise OptionError('--host', host or '', 'is required (or $KF_PIPELINES_ENDPOINT): the '
-                      'Kubeflow Pipelines API endpoint, e.g. http://localhost:8080')
   try:
     url = urllib.parse.urlsplit(host if '://' in host else 'https://' + host)
     url.port  # pylint: disable=pointless-statement (parses the port: raises if it is not one)
