@@ -11,6 +11,10 @@ version (it retries a failed load), and once it exists every other file does.
 Each version carries a manifest, the SHA-256 of every file of the SavedModel, so
 that a version changed by hand (or by a bad disk) is noticed before it is trusted
 as the baseline a new model must beat.
+
+What is served is read from a local folder without TFX's fileio, which imports
+TensorFlow (seconds): `status` and `history` only list versions and read notes.
+fileio is imported where a function copies, hashes or reaches an object store.
 """
 
 import hashlib
@@ -20,10 +24,6 @@ import shutil
 import tempfile
 import time
 from typing import Callable, Dict, Optional, Tuple
-
-from tfx.dsl.io import fileio
-from tfx.utils import io_utils
-from tfx.utils import path_utils
 
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib.errors import UsageError
@@ -37,15 +37,21 @@ ROLLBACK_NOTE = os.path.join(_EXTRA, 'rolled_back_from')
 MANIFEST = os.path.join(_EXTRA, 'manifest.json')
 _NOTES = (MANIFEST, ROLLBACK_NOTE)
 
+# pylint: disable=g-import-not-at-top  (fileio imports TensorFlow: only where it is needed.)
+
 
 def versions(serving_dir: str) -> list:
   """The numeric version names under serving_dir, oldest first."""
+  if '://' not in serving_dir:
+    names = os.listdir(serving_dir) if os.path.isdir(serving_dir) else []
+    return sorted((n for n in names if n.isdigit()), key=int)
+  from tfx.dsl.io import fileio
   if not fileio.isdir(serving_dir):
     return []
   names = [name.rstrip('/') for name in fileio.listdir(serving_dir)]
-  found = [n for n in names if n.isdigit()]
-  if '://' in serving_dir:  # Written in place: a version exists once its graph does.
-    found = [n for n in found if fileio.exists(os.path.join(serving_dir, n, _GRAPH_FILE))]
+  # Written in place: a version exists once its graph does.
+  found = [n for n in names
+           if n.isdigit() and fileio.exists(os.path.join(serving_dir, n, _GRAPH_FILE))]
   return sorted(found, key=int)
 
 
@@ -63,6 +69,8 @@ def copy_latest(serving_dir: str, model) -> Tuple[Optional[str], Optional[str]]:
   served). Sets its `served_version` ('' if none) and `served_problem` (why the version
   was not copied, '' if it was); returns them as (version, problem), None for ''.
   """
+  from tfx.utils import io_utils
+  from tfx.utils import path_utils
   version = latest_version(serving_dir)
   damage = problem(serving_dir, version) if version is not None else None
   model.set_string_custom_property(contracts.Property.SERVED_VERSION, version or '')
@@ -88,6 +96,8 @@ def publish(model_dir: str, serving_dir: str, note: Optional[Dict[str, str]] = N
   On an object store the copy is staged on the local disk, so that a version that
   fails its check never lands in the bucket.
   """
+  from tfx.dsl.io import fileio
+  from tfx.utils import io_utils
   latest = latest_version(serving_dir)
   version = str(max(int(time.time()), int(latest or 0) + 1))
   final = os.path.join(serving_dir, version)
@@ -125,6 +135,7 @@ def manifest(model_dir: str) -> Dict[str, str]:
   The Trainer's files in assets.extra/ (TF Serving's warm-up requests, the expected
   answers) are covered: TF Serving replays the warm-up file when it loads the version.
   """
+  from tfx.dsl.io import fileio
   found = {}
   for directory, _, names in fileio.walk(model_dir):
     for name in names:
@@ -137,6 +148,7 @@ def manifest(model_dir: str) -> Dict[str, str]:
 
 def problem(serving_dir: str, version: str) -> Optional[str]:
   """Why `version` cannot be trusted (missing or changed files), or None if it is whole."""
+  from tfx.dsl.io import fileio
   path = os.path.join(serving_dir, version)
   if not fileio.exists(os.path.join(path, _GRAPH_FILE)):
     return f'{path}: no {_GRAPH_FILE}'
@@ -158,36 +170,64 @@ def problem(serving_dir: str, version: str) -> Optional[str]:
 
 def holds(serving_dir: str, version: str, model_dir: str) -> bool:
   """Whether `version` is whole and file for file the SavedModel in model_dir."""
+  from tfx.dsl.io import fileio
   path = os.path.join(serving_dir, version)
   return (problem(serving_dir, version) is None
           and fileio.exists(os.path.join(path, MANIFEST))
           and manifest(path) == manifest(model_dir))
 
 
-def rollback(serving_dir: str, version: str) -> str:
+def rollback(serving_dir: str, version: str) -> Optional[str]:
   """Serves an earlier version again: publishes a copy of it as the newest version.
 
   A copy, not a deletion: the newer versions stay for the record, and the switch
-  is one atomic publish. Returns the new version's name.
+  is one atomic publish. The copy notes the version that was pushed (a copy of a
+  copy names the original). Returns the new version's name, or None when the
+  version's model is the one served already: then nothing is written.
   """
   if version not in versions(serving_dir):
     raise UsageError(f'no version {version} in {serving_dir} '
                      f'(versions: {", ".join(versions(serving_dir)) or "none"})')
-  new_version = publish(os.path.join(serving_dir, version), serving_dir,
-                        note={ROLLBACK_NOTE: version})
-  return new_version
+  if origin(serving_dir, version) == origin(serving_dir, latest_version(serving_dir)):
+    return None
+  return publish(os.path.join(serving_dir, version), serving_dir,
+                 note={ROLLBACK_NOTE: origin(serving_dir, version)})
 
 
 def rolled_back_from(serving_dir: str, version: str) -> Optional[str]:
   """The version a rollback copied into `version`, or None if it was pushed."""
   note = os.path.join(serving_dir, version, ROLLBACK_NOTE)
+  if '://' not in serving_dir:
+    if not os.path.exists(note):
+      return None
+    with open(note) as f:
+      return f.read().strip()
+  from tfx.dsl.io import fileio
   if not fileio.exists(note):
     return None
   with fileio.open(note) as f:
     return f.read().strip()
 
 
+def origin(serving_dir: str, version: str) -> str:
+  """The pushed version whose model `version` holds: the one a rollback copied, or itself."""
+  return rolled_back_from(serving_dir, version) or version
+
+
+def published_at(version: str) -> float:
+  """When a version was published, in Unix seconds: publish names it by the time (a second
+  later at most, when two publish in one second)."""
+  return float(version)
+
+
+def output_folder(destination: str) -> str:
+  """The output folder of a run, from where it pushed a version (a pushed model's
+  destination): <output folder>/serving/<version>, as PipelineConfig lays it out."""
+  return os.path.dirname(os.path.dirname(destination.rstrip('/')))
+
+
 def _write_notes(version_dir: str, notes: Dict[str, str]) -> None:
+  from tfx.dsl.io import fileio
   for path, text in notes.items():
     fileio.makedirs(os.path.dirname(os.path.join(version_dir, path)))
     with fileio.open(os.path.join(version_dir, path), 'w') as f:
@@ -196,6 +236,7 @@ def _write_notes(version_dir: str, notes: Dict[str, str]) -> None:
 
 def _remove_leftovers(serving_dir: str) -> None:
   """Removes hidden versions a killed push left behind (the run lock makes this run the only writer)."""
+  from tfx.dsl.io import fileio
   if not fileio.isdir(serving_dir):
     return
   for name in fileio.listdir(serving_dir):
@@ -206,6 +247,7 @@ def _remove_leftovers(serving_dir: str) -> None:
 
 def _copy_graph_last(staged: str, destination: str) -> None:
   """Copies a staged version file by file, saved_model.pb last."""
+  from tfx.dsl.io import fileio
   files = []
   for directory, _, names in fileio.walk(staged):
     files.extend(os.path.join(directory, name) for name in names)
@@ -217,6 +259,7 @@ def _copy_graph_last(staged: str, destination: str) -> None:
 
 
 def _sha256(path: str) -> str:
+  from tfx.dsl.io import fileio
   digest = hashlib.sha256()
   with fileio.open(path, 'rb') as f:
     for block in iter(lambda: f.read(1 << 20), b''):

@@ -28,6 +28,24 @@ RUN_FN = 'mnist_tfx.trainer_module.trainer.run_fn'
 # tfx/utils/dependency_utils.py). The in-memory runner has no remote workers.
 LOCAL_BEAM_ARGS = ()
 
+# Where the default data root and output folder live, the same whatever the current folder:
+# $MNIST_TFX_HOME if set; else the checkout this package runs from (bin/run and the editable
+# install of bin/setup: its folder holds pyproject.toml); else ~/mnist-tfx (an installed
+# wheel, as in the Kubeflow image, whose runs are given gs:// paths).
+HOME_VARIABLE = 'MNIST_TFX_HOME'
+_CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _home() -> str:
+  if os.environ.get(HOME_VARIABLE):
+    return os.path.abspath(os.path.expanduser(os.environ[HOME_VARIABLE]))
+  if os.path.exists(os.path.join(_CHECKOUT, 'pyproject.toml')):
+    return _CHECKOUT
+  return os.path.join(os.path.expanduser('~'), 'mnist-tfx')
+
+
+HOME = _home()
+
 
 def field(default, help_text: str, choices: Optional[Tuple[str, ...]] = None,
           allowed: Optional[options.Allowed] = None):
@@ -56,13 +74,14 @@ JENSEN_SHANNON = options.number(0, 1, 'a Jensen-Shannon divergence, log base 2 a
 class PipelineConfig:
   """What a run reads, writes, and how strict its gate is."""
   data_root: str = field(
-      'data/mnist', 'folder of spans: span-1/, span-2/, ... each with train-* and optionally '
-      't10k-* IDX files; IDX files directly in it are span 1')
+      os.path.join(HOME, 'data', 'mnist'), 'folder of spans: span-1/, span-2/, ... each with '
+      'train-* and optionally t10k-* IDX files; IDX files directly in it are span 1')
   span_window: int = field(1, 'train on the newest N spans', allowed=options.whole(1))
   eval_root: str = field(
       '', "folder whose t10k-* pair is the fixed evaluation set ('': the oldest span's)")
   output_dir: str = field(
-      'outputs', 'everything a run writes: artifacts, ML Metadata, serving directory, logs',
+      os.path.join(HOME, 'outputs'),
+      'everything a run writes: artifacts, ML Metadata, serving directory, logs',
       allowed=options.matching(r'.*\S.*', 'must name a folder'))
   recipe: str = field(
       training.DEFAULT, 'training recipe: fast (5 epochs of batch 128, the rate rising over a '
@@ -108,7 +127,8 @@ class PipelineConfig:
       100.0, "the canary's bound on the staged version's answer to one digit (median of 20 "
       'calls, each signature), in milliseconds; above it the version is not published',
       allowed=options.more_than(0, 'ms'))
-  seed: Optional[int] = field(None, 'seed for weights and shuffling (None: drawn at random)',
+  seed: Optional[int] = field(None, 'seed for weights and shuffling, a whole number from 0 to '
+                              f'{LARGEST_SEED}; left out, one is drawn at random',
                               allowed=options.whole(0, LARGEST_SEED, "NumPy's seeds"))
   beam_pipeline_args: List[str] = dataclasses.field(
       default_factory=lambda: list(LOCAL_BEAM_ARGS))
