@@ -4,6 +4,7 @@
   add-span FOLDER      validate a new batch of IDX files and add it as the next span
   history              past runs; --lineage VERSION: where a pushed version came from
   rollback VERSION     serve an earlier version again
+  status               the version served: its accuracy, its push, the versions kept
   predict FILE...      the digit in PNG or JPEG images (files or folders), by the newest model
   kubeflow compile     the Kubeflow Pipelines spec (KubeflowV2DagRunner), see kubeflow/README.md
   kubeflow run         compile, upload as a new pipeline version, start one run
@@ -20,12 +21,14 @@ drift) or a bad option, 1 any other failure.
 """
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import sys
 import typing
 from typing import List, Optional
 
+from mnist_tfx.app import logs
 from mnist_tfx.app import options
 from mnist_tfx.app import run_lock
 from mnist_tfx.app.exit_codes import EXIT_BAD_DATA
@@ -58,14 +61,20 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f'error: {e}{args.refused_note}', file=sys.stderr)
     return EXIT_BAD_OPTION
   _set_environment(args.tf_log_level)
-  try:
-    return args.command_function(args)
-  except DataError as e:
-    print(f'error: bad input data: {e}{args.refused_note}', file=sys.stderr)
-    return EXIT_BAD_DATA
-  except (UsageError, run_lock.Busy, BackendError) as e:
-    print(f'error: {e}{args.refused_note}', file=sys.stderr)
-    return EXIT_FAILED
+  # Other libraries' warnings and logs: `run` sends them to its log file (app/local_run.py);
+  # the local commands without one, nowhere.
+  quiet = (logs.others_to_nowhere()
+           if args.command in ('add-span', 'history', 'predict', 'rollback')
+           else contextlib.nullcontext())
+  with quiet:
+    try:
+      return args.command_function(args)
+    except DataError as e:
+      print(f'error: bad input data: {e}{args.refused_note}', file=sys.stderr)
+      return EXIT_BAD_DATA
+    except (UsageError, run_lock.Busy, BackendError) as e:
+      print(f'error: {e}{args.refused_note}', file=sys.stderr)
+      return EXIT_FAILED
 
 
 def entry() -> typing.NoReturn:
@@ -100,6 +109,7 @@ def watch(args: argparse.Namespace) -> int:
 
 
 def history(args: argparse.Namespace) -> int:
+  options.check_store(args.output_dir)
   from mnist_tfx.app import history as history_lib
   config = configs.PipelineConfig(output_dir=args.output_dir)
   if args.lineage:
@@ -110,21 +120,46 @@ def history(args: argparse.Namespace) -> int:
 
 
 def rollback(args: argparse.Namespace) -> int:
+  """Serves the version's model again; if it is served already, says so and writes nothing
+  (exit status 0: what was asked for holds)."""
+  options.check_store(args.output_dir)
   from mnist_tfx.lib import serving_dir
   config = configs.PipelineConfig(output_dir=args.output_dir)
   with run_lock.hold(config.output_dir):
     new_version = serving_dir.rollback(config.serving_dir, args.version)
-  print(f'Version {new_version} now serves the model of version {args.version}.')
+  pushed = serving_dir.origin(config.serving_dir, args.version)
+  if new_version is None:
+    served = serving_dir.latest_version(config.serving_dir)
+    as_served = '' if served == args.version else f' (version {served} holds its model)'
+    print(f'Version {args.version} is already served{as_served}; nothing was written.')
+  else:
+    print(f'Version {new_version} now serves the model of version {pushed}.')
+  return EXIT_OK
+
+
+def status(args: argparse.Namespace) -> int:
+  options.check_store(args.output_dir)
+  from mnist_tfx.app import status as status_lib
+  config = configs.PipelineConfig(output_dir=args.output_dir)
+  found = status_lib.read(config)
+  if args.json:
+    print(found.to_json())
+  else:
+    print(status_lib.format_text(found, config), end='')
   return EXIT_OK
 
 
 def predict(args: argparse.Namespace) -> int:
   from mnist_tfx.app import predict as predict_lib
   config = configs.PipelineConfig(output_dir=args.output_dir)
-  model_dir, predictions = predict_lib.predict(args.files, config.serving_dir)
-  formatter = predict_lib.format_json if args.json else predict_lib.format_lines
-  print(formatter(predictions, model_dir), end='')
-  return EXIT_OK
+  answer = predict_lib.predict(args.files, config.serving_dir)
+  for problem in answer.refused:  # One line each; the other files are still answered.
+    print(f'error: bad input data: {problem}', file=sys.stderr)
+  if args.json:
+    print(predict_lib.format_json(answer), end='')
+  elif answer.predictions:
+    print(predict_lib.format_lines(answer), end='')
+  return EXIT_BAD_DATA if answer.refused else EXIT_OK
 
 
 def kubeflow(args: argparse.Namespace) -> int:
@@ -177,6 +212,20 @@ def kubeflow_serving(args: argparse.Namespace) -> int:
   return EXIT_OK
 
 
+class _PrintVersion(argparse.Action):
+  """--version: argparse's own version action, but the installed package's version is looked
+  up only when asked (importlib.metadata costs every other command 60 ms). The package is
+  pyproject.toml's [project] name; bin/setup installs it again when that file changes."""
+
+  def __init__(self, option_strings, dest, **kwargs):
+    super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+  def __call__(self, parser, namespace, values, option_string=None):
+    import importlib.metadata
+    version = importlib.metadata.version('mnist-tfx')
+    parser.exit(EXIT_OK, f'{parser.prog} {version}\n')
+
+
 class _OneLineErrors(argparse.ArgumentParser):
   """A flag's wrong type or value in one line, `error: ...`, exit status 2, no usage: every
   command's parser is one, as options.check's refusals are one line."""
@@ -190,6 +239,8 @@ def _parser() -> argparse.ArgumentParser:
                           formatter_class=argparse.RawDescriptionHelpFormatter)
   # Quiet TensorFlow's C++ logs, except during a run (they go to its log file there).
   parser.set_defaults(tf_log_level='3', refused_note='')
+  parser.add_argument('--version', action=_PrintVersion,
+                      help="print the package's version (pyproject.toml's) and exit")
   commands = parser.add_subparsers(dest='command', required=True, parser_class=_OneLineErrors)
 
   run_parser = commands.add_parser('run', help='run the pipeline locally (LocalDagRunner)')
@@ -221,6 +272,12 @@ def _parser() -> argparse.ArgumentParser:
   history_parser.add_argument('--lineage', metavar='VERSION',
                               help='show where this pushed version came from')
   history_parser.set_defaults(command_function=history)
+
+  status_parser = commands.add_parser(
+      'status', help='the version served: its accuracy, when and by which run it was pushed')
+  status_parser.add_argument('--output-dir', default=configs.PipelineConfig.output_dir)
+  status_parser.add_argument('--json', action='store_true', help='print the same as JSON')
+  status_parser.set_defaults(command_function=status)
 
   rollback_parser = commands.add_parser('rollback', help='serve an earlier version again')
   rollback_parser.add_argument('version', help='the version to serve (see history)')

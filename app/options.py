@@ -16,7 +16,9 @@ import urllib.parse
 from mnist_tfx.kubeflow import configs as kubeflow_configs
 from mnist_tfx.kubeflow import cron
 from mnist_tfx.lib import options
+from mnist_tfx.app import run_lock
 from mnist_tfx.lib.errors import OptionError
+from mnist_tfx.lib.errors import UsageError
 from mnist_tfx.pipeline import configs
 
 # Kubernetes names (lib/options.py). Empty: the backend's own.
@@ -149,6 +151,31 @@ def _check_watch(args: argparse.Namespace) -> None:
       if os.path.commonpath(inside) in inside:
         raise OptionError(options.flag(name), path, f'must be apart from INBOX {inbox!r}, '
                           'neither inside it nor holding it')
+
+
+def check_store(output_dir: str) -> None:
+  """For the commands that read what runs wrote (history, status, rollback): raises
+  UsageError unless output_dir holds a pipeline store, before anything is made or imported.
+
+  A store is what a run writes, ML Metadata (metadata.sqlite) or the serving directory
+  (serving/); a folder with the run lock alone is one a run has started in (a rollback then
+  finds it busy, or empty). A mistyped folder is refused rather than read as no runs yet, and
+  no folder or lock is made in it. An object store (gs://) is left to the command: looking
+  would import TensorFlow.
+  """
+  if '://' in output_dir:
+    return
+  if not os.path.isdir(output_dir):
+    raise UsageError(f'{output_dir}: no such folder, so no run wrote there (--output-dir: '
+                     'the output folder of a run)')
+  config = configs.PipelineConfig(output_dir=output_dir)
+  written = (config.metadata_path, config.serving_dir,
+             os.path.join(output_dir, run_lock.LOCK_FILE))
+  if not any(os.path.exists(path) for path in written):
+    raise UsageError(f'{output_dir}: holds no pipeline store (no '
+                     f'{os.path.basename(config.metadata_path)} or '
+                     f'{os.path.basename(config.serving_dir)}/), so no run wrote there '
+                     '(--output-dir: the output folder of a run)')
 
 
 def _check_kubeflow(args: argparse.Namespace) -> None:
