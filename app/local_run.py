@@ -51,21 +51,25 @@ def run(config: configs.PipelineConfig) -> int:
 
 def _run_logged(config: configs.PipelineConfig, inputs_key: str) -> int:
   """Runs with every output in the log file; the terminal gets progress and the summary."""
-  # pylint: disable=g-import-not-at-top
-  # Imports TFX and TensorFlow (half a minute): only once the checks have passed.
-  from mnist_tfx.pipeline import run_reader
-  # pylint: enable=g-import-not-at-top
-
   log_path, terminal = logs.to_file(config.log_dir)
   terminal.write(f'mnist-pipeline: data {config.data_root}, outputs {config.output_dir}\n'
                  f'Log: {log_path}\n')
+  # pylint: disable=g-import-not-at-top
+  # Imports TFX and TensorFlow (half a minute): only once the checks have passed, and once
+  # stdout and stderr go to the log file, which gets their warnings at import.
+  from mnist_tfx.pipeline import run_reader
+  # pylint: enable=g-import-not-at-top
+
   start = time.time()
+  progress = logs.show_progress(terminal)
   failure = None
   try:
     local_runner.run(config)
   except Exception as e:  # pylint: disable=broad-except
     failure = e
     _log_traceback()
+  finally:
+    progress.stop()
   try:
     record = run_reader.latest(config.metadata_path, since=start)
   except Exception:  # pylint: disable=broad-except
