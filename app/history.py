@@ -18,7 +18,7 @@ from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.lib.errors import UsageError
 from mnist_tfx.pipeline import configs
 from mnist_tfx.pipeline import run_reader
-from mnist_tfx.pipeline import run_record
+from mnist_tfx.lib import run_record
 
 
 def runs(config: configs.PipelineConfig) -> str:

@@ -4,7 +4,7 @@ from typing import List, Optional
 
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.pipeline import configs
-from mnist_tfx.pipeline.run_record import RunRecord
+from mnist_tfx.lib.run_record import RunRecord
 
 
 def gate(config: configs.PipelineConfig) -> str:

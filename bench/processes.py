@@ -16,7 +16,7 @@ from typing import Dict, List, Optional
 
 from mnist_tfx.pipeline import configs
 from mnist_tfx.pipeline import run_reader
-from mnist_tfx.pipeline import run_record
+from mnist_tfx.lib import run_record
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 PROJECT_DIR = os.path.dirname(BENCH_DIR)

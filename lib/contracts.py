@@ -31,13 +31,19 @@ class ComponentId:
 
 
 class Output:
-  """Output keys of our components that others read (TFX's own are in standard_component_specs)."""
+  """Output keys that other parts read."""
   EXAMPLES = 'examples'  # IdxExampleGen.
   BASELINE = 'baseline'  # ServedModel.
   SERVED = 'served'  # StartingModel: the model served when the training data arrived.
   REPORT = 'report'  # RunReport.
   CHECK = 'check'  # LabelCheck.
   SPAN_TESTS = 'span_tests'  # SpanTest.
+  # TFX's own keys (standard_component_specs), which the run record reads without importing
+  # TFX: tests/lib/test_run_record.py pins them to the installed TFX's.
+  MODEL_RUN = 'model_run'  # Trainer.
+  EVALUATION = 'evaluation'  # Evaluator.
+  BLESSING = 'blessing'  # Evaluator.
+  PUSHED_MODEL = 'pushed_model'  # Pusher.
 
 
 class Property:
@@ -78,7 +84,7 @@ class File:
   LABEL_CHECK = 'label_check.json'  # LabelCheck's check, drawn by RunReport.
   SPAN_TESTS = 'span_tests.json'  # SpanTest's span_tests.
   # GatedEvaluator's evaluation: its figures, read from TFMA's output once
-  # (components/gated_evaluator/metrics.py).
+  # (lib/evaluation.py).
   EVALUATION_FIGURES = 'figures.json'
   # Inside the Trainer's SavedModel, where TF Serving ignores them (assets.extra), pushed
   # with it: TF Serving's warm-up requests (the name TF Serving reads), and test digits

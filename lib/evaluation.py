@@ -2,47 +2,27 @@
 
 The run report and the run record both show them, so they must count the same.
 GatedEvaluator's executor reads TFMA's metrics (from_tfma) and writes them beside
-them; every other reader takes the JSON (read), so that a step which only shows
-the figures (RunReport on Kubeflow) need not import TFMA, which is most of its
-start-up (kubeflow/README.md, "Step start-up").
+them (payloads.Evaluation); every other reader takes the JSON (read), so that a step
+which only shows the figures (RunReport on Kubeflow) need not import TFMA, which is
+most of its start-up (kubeflow/README.md, "Step start-up").
 """
 
-import dataclasses
-import json
 import os
-from typing import Dict, Optional
 
 from tfx.dsl.io import fileio
 
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib import features
+from mnist_tfx.lib import payloads
 
 ACCURACY = 'sparse_categorical_accuracy'  # TFMA's name for the gate's metric.
 BASELINE = 'baseline'  # TFMA's model name for the served model.
 
 
-@dataclasses.dataclass
-class Evaluation:
-  """The Evaluator's figures for the candidate, and for the served model if there was one."""
-  accuracy: Optional[float] = None
-  digit_accuracy: Dict[int, float] = dataclasses.field(default_factory=dict)
-  baseline_accuracy: Optional[float] = None
-
-  def to_json(self) -> str:
-    return json.dumps(dataclasses.asdict(self), sort_keys=True)
-
-  @classmethod
-  def from_json(cls, text: str) -> 'Evaluation':
-    fields = json.loads(text)
-    fields['digit_accuracy'] = {int(digit): value
-                                for digit, value in fields['digit_accuracy'].items()}
-    return cls(**fields)
-
-
-def from_tfma(evaluation_uri: str) -> Evaluation:
+def from_tfma(evaluation_uri: str) -> payloads.Evaluation:
   """Overall and per-digit accuracy of the candidate; overall of the baseline."""
   import tensorflow_model_analysis as tfma  # pylint: disable=g-import-not-at-top
-  result = Evaluation()
+  result = payloads.Evaluation()
   for metrics in tfma.load_metrics(evaluation_uri):
     keys = metrics.slice_key.single_slice_keys
     for item in metrics.metric_keys_and_values:
@@ -59,7 +39,7 @@ def from_tfma(evaluation_uri: str) -> Evaluation:
   return result
 
 
-def write(evaluation_uri: str) -> Evaluation:
+def write(evaluation_uri: str) -> payloads.Evaluation:
   """Reads TFMA's output in the evaluation's folder and writes its figures.json."""
   evaluation = from_tfma(evaluation_uri)
   with fileio.open(os.path.join(evaluation_uri, contracts.File.EVALUATION_FIGURES), 'w') as f:
@@ -67,11 +47,11 @@ def write(evaluation_uri: str) -> Evaluation:
   return evaluation
 
 
-def read(evaluation_uri: str) -> Evaluation:
+def read(evaluation_uri: str) -> payloads.Evaluation:
   """The figures GatedEvaluator wrote; from TFMA's output for an evaluation made before
   figures.json existed (an older run in the history)."""
   path = os.path.join(evaluation_uri, contracts.File.EVALUATION_FIGURES)
   if not fileio.exists(path):
     return from_tfma(evaluation_uri)
   with fileio.open(path) as f:
-    return Evaluation.from_json(f.read())
+    return payloads.Evaluation.from_json(f.read())

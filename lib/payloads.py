@@ -167,3 +167,22 @@ class CanaryVerdict:
   @classmethod
   def from_json(cls, text: str) -> 'CanaryVerdict':
     return cls(**json.loads(text))
+
+
+@dataclasses.dataclass
+class Evaluation:
+  """GatedEvaluator's figures.json (lib/evaluation.py): the candidate's accuracy, overall and
+  per digit, and the served model's, if one was served."""
+  accuracy: Optional[float] = None
+  digit_accuracy: Dict[int, float] = dataclasses.field(default_factory=dict)
+  baseline_accuracy: Optional[float] = None
+
+  def to_json(self) -> str:
+    return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+  @classmethod
+  def from_json(cls, text: str) -> 'Evaluation':
+    fields = json.loads(text)
+    fields['digit_accuracy'] = {int(digit): value
+                                for digit, value in fields['digit_accuracy'].items()}
+    return cls(**fields)

@@ -1,8 +1,10 @@
-"""Reads what each run did back from ML Metadata: the one reader of the run record.
+"""Reads what each run did back from ML Metadata into the run record (lib/run_record.py).
 
 Reading the store, rather than collecting results while the run goes, tells the
-truth about cached components and about a run that failed. The end-of-run
-summary, `history` and the benchmark only format what this returns.
+truth about cached components and about a run that failed. Here each execution's
+state and output artifacts are found; what they mean is the record's readers',
+which the run report calls too. The end-of-run summary, `history` and the
+benchmark only format what this returns.
 """
 
 import json
@@ -13,15 +15,12 @@ from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
 from tfx.types import standard_component_specs
 
-from mnist_tfx.components.gated_evaluator import metrics
-from mnist_tfx.lib import payloads
-from mnist_tfx.lib.contracts import ComponentId
-from mnist_tfx.lib.contracts import File
-from mnist_tfx.lib.contracts import Output
+from mnist_tfx.lib import run_record
+from mnist_tfx.lib import serving_dir
 from mnist_tfx.lib.contracts import Property
-from mnist_tfx.pipeline.run_record import Lineage
-from mnist_tfx.pipeline.run_record import RunRecord
-from mnist_tfx.pipeline.run_record import Step
+from mnist_tfx.lib.run_record import Lineage
+from mnist_tfx.lib.run_record import RunRecord
+from mnist_tfx.lib.run_record import Step
 
 _STATE_WORDS = {
     metadata_store_pb2.Execution.COMPLETE: 'ran',
@@ -62,7 +61,12 @@ def latest(metadata_path: str, since: float) -> Optional[RunRecord]:
 
 def lineage(metadata_path: str, version: str) -> Optional[Lineage]:
   """Follows a pushed version back through the Pusher, the Trainer and Transform to the
-  examples; None if no run pushed it."""
+  examples; None if no run pushed it.
+
+  The destination and the artifacts' paths are relative to the output folder, so that they
+  stay right when the folder is moved or copied (the store records them as they were when
+  the run wrote them); the data files read are outside it and stay as recorded.
+  """
   store = open_store(metadata_path)
   pushed = [a for a in (store.get_artifacts_by_type('PushedModel') if store else [])
             if a.custom_properties.get(Property.PUSHED_VERSION) is not None
@@ -75,13 +79,19 @@ def lineage(metadata_path: str, version: str) -> Optional[Lineage]:
   transform_graph = _input(store, trainer, standard_component_specs.TRANSFORM_GRAPH_KEY)
   transform = _producer(store, transform_graph.id)
   examples = _input(store, transform, standard_component_specs.EXAMPLES_KEY)
+  destination = pushed[0].custom_properties[Property.PUSHED_DESTINATION].string_value
+  recorded = serving_dir.output_folder(destination)
+
+  def relative(path: str) -> str:
+    inside = path.startswith(recorded + os.sep)
+    return os.path.relpath(path, recorded) if inside else path
+
   return Lineage(
-      pushed_at=pusher.create_time_since_epoch / 1000,
-      destination=pushed[0].custom_properties[Property.PUSHED_DESTINATION].string_value,
-      model_uri=model.uri, trainer_execution=trainer.id,
+      pushed_at=pusher.create_time_since_epoch / 1000, destination=relative(destination),
+      model_uri=relative(model.uri), trainer_execution=trainer.id,
       trained_at=trainer.create_time_since_epoch / 1000,
-      transform_graph_uri=transform_graph.uri, transform_execution=transform.id,
-      examples_uri=examples.uri, newest_span=examples.properties['span'].int_value,
+      transform_graph_uri=relative(transform_graph.uri), transform_execution=transform.id,
+      examples_uri=relative(examples.uri), newest_span=examples.properties['span'].int_value,
       spans=json.loads(examples.custom_properties[Property.SPANS].string_value))
 
 
@@ -101,121 +111,9 @@ def _read(store, run: metadata_store_pb2.Context) -> RunRecord:
     seconds = (execution.last_update_time_since_epoch - execution.create_time_since_epoch) / 1000
     record.components.append(
         Step(node, _STATE_WORDS.get(execution.last_known_state, '?'), seconds))
-    reader = _READERS.get(node)
-    if reader is not None:
-      failed = execution.last_known_state == metadata_store_pb2.Execution.FAILED
-      reader(record, _outputs(store, execution), failed)
+    run_record.read_outputs(record, node, _outputs(store, execution),
+                            failed=execution.last_known_state == metadata_store_pb2.Execution.FAILED)
   return record
-
-
-# One reader per component: what its execution adds to the run record, from its output
-# artifacts (by output key) and whether it failed.
-
-
-def _examples(record: RunRecord, outputs: Dict, failed: bool) -> None:
-  del failed  # A failed IdxExampleGen has no examples: `outputs` is empty.
-  if Output.EXAMPLES in outputs:
-    spans = outputs[Output.EXAMPLES].custom_properties.get(Property.SPANS)
-    if spans is not None:
-      record.train_spans = [part['span'] for part in json.loads(spans.string_value)['train']]
-
-
-def _data_gate(record: RunRecord, outputs: Dict, failed: bool) -> None:
-  del outputs  # Its anomalies are the run report's; the record keeps the stop.
-  if failed:
-    record.data_error = 'stopped by DataGate (anomalies or drift)'
-
-
-def _label_check(record: RunRecord, outputs: Dict, failed: bool) -> None:
-  if failed:
-    record.labels_stopped = True
-    record.data_error = 'stopped by LabelCheck (the labels disagree with the served model)'
-  elif Output.CHECK in outputs:
-    record.label_check = payloads.LabelCheckResult.from_json(
-        outputs[Output.CHECK].custom_properties[Property.LABEL_CHECK].string_value)
-
-
-def _span_test(record: RunRecord, outputs: Dict, failed: bool) -> None:
-  del failed  # A failed SpanTest wrote nothing: span_tests stays None.
-  if Output.SPAN_TESTS in outputs:
-    record.span_tests = payloads.SpanTests.from_json(
-        outputs[Output.SPAN_TESTS].custom_properties[Property.SPAN_TESTS].string_value).spans
-
-
-def _starting_model(record: RunRecord, outputs: Dict, failed: bool) -> None:
-  del failed
-  if Output.SERVED in outputs:
-    served = outputs[Output.SERVED].custom_properties
-    record.starting_version = served[Property.SERVED_VERSION].string_value
-    record.starting_problem = served[Property.SERVED_PROBLEM].string_value
-
-
-def _trainer(record: RunRecord, outputs: Dict, failed: bool) -> None:
-  del failed
-  if standard_component_specs.MODEL_RUN_KEY in outputs:
-    record.training_start = _start(outputs[standard_component_specs.MODEL_RUN_KEY].uri)
-
-
-def _served_model(record: RunRecord, outputs: Dict, failed: bool) -> None:
-  del failed
-  if Output.BASELINE in outputs:
-    problem = outputs[Output.BASELINE].custom_properties.get(Property.SERVED_PROBLEM)
-    record.served_problem = problem.string_value if problem is not None else None
-
-
-def _evaluator(record: RunRecord, outputs: Dict, failed: bool) -> None:
-  del failed
-  if standard_component_specs.EVALUATION_KEY in outputs:
-    evaluation = metrics.read(outputs[standard_component_specs.EVALUATION_KEY].uri)
-    record.overall_accuracy = evaluation.accuracy
-    record.digit_accuracy = evaluation.digit_accuracy
-    record.baseline_accuracy = evaluation.baseline_accuracy
-    blessing = outputs.get(standard_component_specs.BLESSING_KEY)
-    if blessing is not None:
-      record.blessed = blessing.custom_properties[Property.BLESSED].int_value == 1
-
-
-def _pusher(record: RunRecord, outputs: Dict, failed: bool) -> None:
-  del failed
-  if standard_component_specs.PUSHED_MODEL_KEY in outputs:
-    pushed = outputs[standard_component_specs.PUSHED_MODEL_KEY].custom_properties
-    if pushed[Property.PUSHED].int_value == 1:
-      record.pushed_to = pushed[Property.PUSHED_DESTINATION].string_value
-      record.pushed_version = pushed[Property.PUSHED_VERSION].string_value
-    if Property.CANARY in pushed:
-      verdict = payloads.CanaryVerdict.from_json(pushed[Property.CANARY].string_value)
-      record.canary_failure = verdict.failure
-      record.canary_seconds = verdict.seconds
-      record.canary_latency_ms = verdict.latency_ms
-
-
-def _run_report(record: RunRecord, outputs: Dict, failed: bool) -> None:
-  del failed
-  if Output.REPORT in outputs:
-    record.report_page = outputs[Output.REPORT].custom_properties[Property.PAGE_PATH].string_value
-
-
-_READERS = {
-    ComponentId.IDX_EXAMPLE_GEN: _examples,
-    ComponentId.DATA_GATE: _data_gate,
-    ComponentId.STARTING_MODEL: _starting_model,
-    ComponentId.LABEL_CHECK: _label_check,
-    ComponentId.TRAINER: _trainer,
-    ComponentId.SERVED_MODEL: _served_model,
-    ComponentId.SPAN_TEST: _span_test,
-    ComponentId.EVALUATOR: _evaluator,
-    ComponentId.PUSHER: _pusher,
-    ComponentId.RUN_REPORT: _run_report,
-}
-
-
-def _start(model_run_uri: str) -> Optional[payloads.TrainingStart]:
-  """The Trainer's record of how training started; None from a Trainer that wrote none."""
-  path = os.path.join(model_run_uri, File.START)
-  if not os.path.exists(path):
-    return None
-  with open(path) as f:
-    return payloads.TrainingStart.from_json(f.read())
 
 
 def _node_name(store, execution) -> str:

@@ -82,6 +82,7 @@ _OTHER_MEANINGS = {
     ('pipeline/run_reader.py', 'span'): "IdxExampleGen's spans property, and TFX's Examples "
                                         "`span` property",
     ('lib/spans.py', 'span'): "IdxExampleGen's spans property, written",
+    ('lib/run_record.py', 'span'): "IdxExampleGen's spans property",
     ('pipeline/pipeline.py', 'code'): "Transform's custom_config: a key of TFX's cache only",
     ('pipeline/unchanged.py', 'code'): "the digest of what a run reads",
     ('trainer_module/model.py', 'recipe'): "Keras's get_config of the learning-rate schedule",

@@ -4,8 +4,8 @@ ServedModel always hands over an artifact; when nothing is served yet it is empt
 and the stock Evaluator would fail loading it. Dropped here, the Evaluator applies
 its absolute thresholds alone (TFX's rubber stamp for a first model).
 
-Its figures are then written once more, as figures.json (metrics.py), for the steps
-that show them without TFMA.
+Its figures are then written once more, as figures.json for the steps
+that show them without TFMA (lib/evaluation.py).
 """
 
 from absl import logging
@@ -14,7 +14,7 @@ from tfx.dsl.io import fileio
 from tfx.types import standard_component_specs
 from tfx.utils import path_utils
 
-from mnist_tfx.components.gated_evaluator import metrics
+from mnist_tfx.lib import evaluation
 
 _BASELINE = standard_component_specs.BASELINE_MODEL_KEY
 
@@ -28,5 +28,5 @@ class Executor(evaluator_executor.Executor):
       logging.info('No served model yet: evaluating against the thresholds alone.')
       input_dict = {k: v for k, v in input_dict.items() if k != _BASELINE}
     super().Do(input_dict, output_dict, exec_properties)
-    metrics.write(output_dict[standard_component_specs.EVALUATION_KEY][0].uri)
+    evaluation.write(output_dict[standard_component_specs.EVALUATION_KEY][0].uri)
 

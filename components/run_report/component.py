@@ -23,13 +23,12 @@ from tfx.types.standard_artifacts import ModelEvaluation
 from tfx.types.standard_artifacts import ModelRun
 from tfx.types.standard_artifacts import PushedModel
 
-from mnist_tfx.components.gated_evaluator import metrics
 from mnist_tfx.components.run_report import facts
 from mnist_tfx.components.run_report import page
 from mnist_tfx.lib import contracts
-from mnist_tfx.lib import payloads
-
-_PROPERTY = contracts.Property
+from mnist_tfx.lib import run_record
+from mnist_tfx.lib.contracts import ComponentId
+from mnist_tfx.lib.contracts import Output
 
 
 @component
@@ -52,6 +51,10 @@ def RunReport(  # pylint: disable=invalid-name
 ):
   """Writes <report>/index.html: curves, per-digit accuracy, confusion, mistakes, data, verdict.
 
+  What the run decided is read into the run record by the same readers as the summary
+  and `history` (lib/run_record.py), from the artifacts handed in as the run reader finds
+  them in ML Metadata; facts.py reads what only the page shows.
+
   Args:
     model: the candidate; its predictions on the eval split give the confusion
       matrix and the misclassified digits.
@@ -71,35 +74,28 @@ def RunReport(  # pylint: disable=invalid-name
     label_check: LabelCheck's, the served model's agreement with the training labels.
     span_tests: SpanTest's, the candidate's accuracy on each trained span's own test digits.
   """
-  pushed = pushed_model is not None and pushed_model.get_int_custom_property(_PROPERTY.PUSHED) == 1
-  # The Pusher's canary verdict (components/atomic_pusher/canary.py); '' if none ran.
-  verdict = (pushed_model.get_string_custom_property(_PROPERTY.CANARY)
-             if pushed_model is not None else '')
-  canary = payloads.CanaryVerdict.from_json(verdict) if verdict else None
-  decision = page.Decision(
-      blessed=blessing.get_int_custom_property(_PROPERTY.BLESSED) == 1,
-      accuracy_threshold=accuracy_threshold,
-      digit_accuracy_floor=digit_accuracy_floor,
-      max_regression=max_regression,
-      served_version=baseline.get_string_custom_property(_PROPERTY.SERVED_VERSION),
-      served_problem=baseline.get_string_custom_property(_PROPERTY.SERVED_PROBLEM),
-      pushed_version=(pushed_model.get_string_custom_property(_PROPERTY.PUSHED_VERSION)
-                      if pushed else ''),
-      pushed_to=(pushed_model.get_string_custom_property(_PROPERTY.PUSHED_DESTINATION)
-                 if pushed else ''),
+  record = run_record.RunRecord()
+  for component, outputs in (
+      (ComponentId.IDX_EXAMPLE_GEN, {Output.EXAMPLES: examples}),
+      (ComponentId.LABEL_CHECK, {Output.CHECK: label_check}),
+      (ComponentId.TRAINER, {Output.MODEL_RUN: model_run}),
+      (ComponentId.SERVED_MODEL, {Output.BASELINE: baseline}),
+      (ComponentId.SPAN_TEST, {Output.SPAN_TESTS: span_tests}),
+      (ComponentId.EVALUATOR, {Output.EVALUATION: evaluation, Output.BLESSING: blessing}),
+      (ComponentId.PUSHER, {Output.PUSHED_MODEL: pushed_model})):
+    run_record.read_outputs(
+        record, component,
+        {key: artifact.mlmd_artifact for key, artifact in outputs.items() if artifact is not None},
+        failed=False)
+  html = page.build(
+      record,
+      page.Gate(accuracy_threshold, digit_accuracy_floor, max_regression),
       model_uri=model.uri,
-      canary_failure=canary.failure if canary else '',
-      canary_latency_ms=canary.latency_ms if canary else None)
-  html = page.build(decision,
-                    evaluation=metrics.read(evaluation.uri),
-                    history=facts.history(model_run.uri),
-                    start=facts.start(model_run.uri),
-                    splits=facts.statistics(statistics),
-                    anomalies=facts.anomalies(anomalies),
-                    predictions=facts.predictions(examples.uri, model.uri),
-                    labels=facts.label_check(label_check),
-                    span_tests=facts.span_tests(span_tests))
+      history=facts.history(model_run.uri),
+      splits=facts.statistics(statistics),
+      anomalies=facts.anomalies(anomalies),
+      predictions=facts.predictions(examples.uri, model.uri))
   path = os.path.join(report.uri, contracts.File.REPORT_PAGE)
   with fileio.open(path, 'w') as f:
     f.write(html)
-  report.set_string_custom_property(_PROPERTY.PAGE_PATH, path)
+  report.set_string_custom_property(contracts.Property.PAGE_PATH, path)

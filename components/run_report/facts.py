@@ -1,7 +1,8 @@
-"""What the run did, read back from its artifacts into plain numbers for the page.
+"""What only the page shows, read from the run's artifacts into plain numbers.
 
-One function per artifact (the Evaluator's figures come from its own reader,
-gated_evaluator/metrics.py); the page and the figures never see an artifact. The
+One function per artifact; what the run decided (the Evaluator's figures, the label
+check, the span tests, how training started, the push) is the run record's
+(lib/run_record.py). The page and the figures never see an artifact. The
 test digits' predictions are the candidate model's own, through the same
 signature TFMA called (serving_default), so the page's confusion matrix and
 misclassified digits count what the Evaluator's accuracy counts.
@@ -9,7 +10,7 @@ misclassified digits count what the Evaluator's accuracy counts.
 
 import dataclasses
 import os
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import numpy as np
 import tensorflow as tf
@@ -70,16 +71,6 @@ def history(model_run_uri: str) -> payloads.TrainingHistory:
     return payloads.TrainingHistory.from_json(f.read())
 
 
-def start(model_run_uri: str) -> Optional[payloads.TrainingStart]:
-  """How the Trainer started (warm from the served model, or cold and why); None if it did
-  not say."""
-  path = os.path.join(model_run_uri, contracts.File.START)
-  if not tf.io.gfile.exists(path):
-    return None
-  with tf.io.gfile.GFile(path) as f:
-    return payloads.TrainingStart.from_json(f.read())
-
-
 def statistics(statistics_artifact) -> Dict[str, SplitData]:
   """Examples per split and per digit, and the pixel values' statistics."""
   result = {}
@@ -120,21 +111,6 @@ def anomalies(anomalies_artifact) -> Dict[str, List[str]]:
     result[split] = anomalies_lib.lines(
         anomalies_pb2.Anomalies.FromString(io_utils.read_bytes_file(path)))
   return result
-
-
-def label_check(check_artifact) -> Optional[payloads.LabelCheckResult]:
-  """LabelCheck's record (components/label_check.py), or None from a pipeline without it."""
-  text = (check_artifact.get_string_custom_property(contracts.Property.LABEL_CHECK)
-          if check_artifact is not None else '')
-  return payloads.LabelCheckResult.from_json(text) if text else None
-
-
-def span_tests(span_tests_artifact) -> Optional[List[payloads.SpanTest]]:
-  """SpanTest's record (components/span_test.py), or None from a pipeline without it."""
-  if span_tests_artifact is None:
-    return None
-  return payloads.SpanTests.from_json(span_tests_artifact.get_string_custom_property(
-      contracts.Property.SPAN_TESTS) or '[]').spans
 
 
 def predictions(examples_uri: str, model_uri: str) -> Predictions:

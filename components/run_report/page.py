@@ -1,7 +1,8 @@
 """The run report as one self-contained HTML page: every image inline, no script, no network.
 
-Built from plain numbers (facts.py) and PNG bytes (figures.py). Figures sit in a
-grid that is two columns at 1280 px and one on a phone, each scaled to its column;
+Built from the run record (lib/run_record.py, as the summary and `history` read it), the
+plain numbers only the page shows (facts.py) and PNG bytes (figures.py). Figures sit in
+a grid that is two columns at 1280 px and one on a phone, each scaled to its column;
 tables scroll sideways inside their box rather than widen the page.
 """
 
@@ -12,11 +13,11 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from mnist_tfx.components.gated_evaluator import metrics
 from mnist_tfx.components.run_report import facts as facts_lib
 from mnist_tfx.components.run_report import figures
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib import payloads
+from mnist_tfx.lib import run_record
 
 # Enough to see what the model gets wrong; a bad model's thousands would bury the page.
 MAX_MISCLASSIFIED_SHOWN = 100
@@ -43,32 +44,21 @@ th.left, td.left { text-align: left; }
 
 
 @dataclasses.dataclass
-class Decision:
-  """The gate's verdict and what happened to the model."""
-  blessed: bool
+class Gate:
+  """The Evaluator's thresholds, drawn beside the figures."""
   accuracy_threshold: float
   digit_accuracy_floor: float
   max_regression: float
-  served_version: str  # '' when nothing was served.
-  served_problem: str  # Why the served version was not trusted; '' when it was.
-  pushed_version: str  # '' when nothing was pushed.
-  pushed_to: str
-  model_uri: str
-  # Why the staged version was not published; '' if it was, or if none was staged.
-  canary_failure: str = ''
-  canary_latency_ms: Optional[float] = None  # Its slowest median call with one digit, if it passed.
 
 
-def build(decision: Decision, evaluation: metrics.Evaluation,
+def build(record: run_record.RunRecord, gate: Gate, model_uri: str,
           history: payloads.TrainingHistory, splits: Dict[str, facts_lib.SplitData],
-          anomalies: Dict[str, List[str]], predictions: facts_lib.Predictions,
-          labels: Optional[payloads.LabelCheckResult] = None,
-          start: Optional[payloads.TrainingStart] = None,
-          span_tests: Optional[List[payloads.SpanTest]] = None) -> str:
+          anomalies: Dict[str, List[str]], predictions: facts_lib.Predictions) -> str:
   """The whole page, top to bottom in the order a reader asks: verdict, training, test, data."""
   wrong = predictions.wrong()
   shown = wrong[:MAX_MISCLASSIFIED_SHOWN]
-  accuracy = evaluation.accuracy if evaluation.accuracy is not None else float('nan')
+  accuracy = record.overall_accuracy if record.overall_accuracy is not None else float('nan')
+  labels = record.label_check
   parts = [
       '<!doctype html>', '<html lang="en">', '<head>', '<meta charset="utf-8">',
       '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -76,50 +66,52 @@ def build(decision: Decision, evaluation: metrics.Evaluation,
       f'<body><main data-accuracy="{accuracy!r}" data-test-digits="{len(predictions.labels)}" '
       f'data-misclassified="{len(wrong)}" data-misclassified-shown="{len(shown)}">',
       '<h1>mnist-tfx run report</h1>',
-      f'<p class="muted">Candidate model: {_e(decision.model_uri)}</p>',
+      f'<p class="muted">Candidate model: {_e(model_uri)}</p>',
   ]
-  parts += _decision(decision, evaluation)
-  parts += _training(history.curves, start, labels.version if labels else '')
-  parts += _test(decision, evaluation, predictions, wrong, shown, span_tests)
+  parts += _decision(record, gate)
+  parts += _training(history.curves, record.training_start, labels.version if labels else '')
+  parts += _test(record, gate, predictions, wrong, shown)
   parts += _data(splits, anomalies, labels)
   parts += ['</main>', '</body>', '</html>']
   return '\n'.join(parts) + '\n'
 
 
-def _decision(decision: Decision, evaluation: metrics.Evaluation) -> List[str]:
-  accuracy = evaluation.accuracy
-  worst = min(evaluation.digit_accuracy.items(), key=lambda item: item[1], default=None)
-  verdict = ('<span class="yes">blessed</span>' if decision.blessed
+def _decision(record: run_record.RunRecord, gate: Gate) -> List[str]:
+  accuracy = record.overall_accuracy
+  baseline = record.baseline_accuracy
+  served_version = record.served_version or ''
+  worst = min(record.digit_accuracy.items(), key=lambda item: item[1], default=None)
+  verdict = ('<span class="yes">blessed</span>' if record.blessed
              else '<span class="no">not blessed</span>')
-  rows = [_row('overall accuracy', f'&ge; {decision.accuracy_threshold:g}', _number(accuracy),
-               accuracy is not None and accuracy >= decision.accuracy_threshold)]
+  rows = [_row('overall accuracy', f'&ge; {gate.accuracy_threshold:g}', _number(accuracy),
+               accuracy is not None and accuracy >= gate.accuracy_threshold)]
   if worst is not None:
-    rows.append(_row('each digit', f'&ge; {decision.digit_accuracy_floor:g}',
+    rows.append(_row('each digit', f'&ge; {gate.digit_accuracy_floor:g}',
                      f'worst: digit {worst[0]} at {worst[1]:.4f}',
-                     worst[1] >= decision.digit_accuracy_floor))
-  if decision.served_version and evaluation.baseline_accuracy is not None:
-    floor = evaluation.baseline_accuracy - decision.max_regression
-    rows.append(_row(f'against the served model (version {_e(decision.served_version)}: '
-                     f'{evaluation.baseline_accuracy:.4f})',
-                     f'at most {decision.max_regression:g} below it',
+                     worst[1] >= gate.digit_accuracy_floor))
+  if served_version and baseline is not None:
+    floor = baseline - gate.max_regression
+    rows.append(_row(f'against the served model (version {_e(served_version)}: '
+                     f'{baseline:.4f})',
+                     f'at most {gate.max_regression:g} below it',
                      _number(accuracy), accuracy is not None and accuracy >= floor))
-  elif decision.served_problem:
+  elif record.served_problem:
     rows.append('<tr><td>against the served model</td><td colspan="3">version '
-                f'{_e(decision.served_version)} is damaged ({_e(decision.served_problem)}): '
+                f'{_e(served_version)} is damaged ({_e(record.served_problem)}): '
                 'the thresholds alone decide</td></tr>')
   else:
     rows.append('<tr><td>against the served model</td><td colspan="3">no model served yet: '
                 'the thresholds alone decide</td></tr>')
-  pushed = (f'Pushed as version {_e(decision.pushed_version)} to '
-            f'<code>{_e(decision.pushed_to)}</code>.' if decision.pushed_version
+  pushed = (f'Pushed as version {_e(record.pushed_version)} to '
+            f'<code>{_e(record.pushed_to)}</code>.' if record.pushed_version
             else 'Nothing was pushed: the served model stays.')
-  if decision.canary_failure:
+  if record.canary_failure:
     pushed = ('<span class="no">Blessed, but not published</span>: the staged copy failed the '
-              f'canary ({_e(decision.canary_failure)}). The served model stays.')
-  elif decision.canary_latency_ms is not None:
+              f'canary ({_e(record.canary_failure)}). The served model stays.')
+  elif record.canary_latency_ms is not None:
     pushed += (' The staged copy passed the canary first: loaded in a fresh process, every '
                "signature answered the test digits as the trained model does, one digit in "
-               f'{decision.canary_latency_ms:.1f} ms.')
+               f'{record.canary_latency_ms:.1f} ms.')
   return ['<section id="decision">', f'<h2>Decision: {verdict}</h2>',
           '<div class="scroll"><table>',
           '<tr><th>gate</th><th>threshold</th><th>candidate</th><th>passes</th></tr>',
@@ -155,20 +147,18 @@ def _training(history: Dict[str, List[float]], start: Optional[payloads.Training
   return parts + ['</div>', '</section>']
 
 
-def _test(decision: Decision, evaluation: metrics.Evaluation,
-          predictions: facts_lib.Predictions, wrong: np.ndarray, shown: np.ndarray,
-          span_tests: Optional[List[dict]]) -> List[str]:
+def _test(record: run_record.RunRecord, gate: Gate, predictions: facts_lib.Predictions,
+          wrong: np.ndarray, shown: np.ndarray) -> List[str]:
   total = len(predictions.labels)
-  accuracy = evaluation.accuracy
+  accuracy = record.overall_accuracy
   parts = ['<section id="test">', '<h2>Test digits</h2>',
            f'<p>Accuracy on the {total:,} test digits (the Evaluator\'s): '
            f'<b>{_number(accuracy)}</b>; {len(wrong):,} misclassified.</p>',
-           *_span_tests(span_tests, accuracy),
+           *_span_tests(record.span_tests, accuracy),
            '<div class="grid">']
-  if evaluation.digit_accuracy and accuracy is not None:
+  if record.digit_accuracy and accuracy is not None:
     parts.append(_figure('digit-accuracy', figures.digit_accuracy(
-        evaluation.digit_accuracy, accuracy, decision.accuracy_threshold,
-        decision.digit_accuracy_floor),
+        record.digit_accuracy, accuracy, gate.accuracy_threshold, gate.digit_accuracy_floor),
         'Accuracy per digit; dashed: the overall threshold, dotted red: the per-digit floor.'))
   parts.append(_figure('confusion', figures.confusion(predictions.confusion()),
                        'Rows: the true digit; columns: the model\'s. Off the diagonal, in red: '

@@ -2,7 +2,7 @@
 
 from mnist_tfx.app import summary
 from mnist_tfx.lib.payloads import TrainingStart
-from mnist_tfx.pipeline.run_record import RunRecord
+from mnist_tfx.lib.run_record import RunRecord
 
 
 def test_a_warm_start_names_the_version_it_started_from():

@@ -43,7 +43,7 @@ def _failures(evaluation):
 
 def test_with_nothing_served_the_thresholds_alone_bless_the_models_own_figures(
     tiny_trained, tiny_evaluated):
-  from mnist_tfx.components.gated_evaluator import metrics
+  from mnist_tfx.lib import evaluation as metrics
   baseline = artifacts.artifact(tiny_evaluated['baseline'])
   assert baseline.get_string_custom_property(contracts.Property.SERVED_VERSION) == ''
   blessing = artifacts.artifact(tiny_evaluated['blessing'])
@@ -79,7 +79,7 @@ def test_every_threshold_missed_is_named_and_nothing_is_blessed(tmp_path, tiny_t
   """A threshold above the model's accuracy, a floor amid its digits' and a served model that
   reads every digit right: the overall threshold, each digit below the floor and the
   regression from the served model each fail, and nothing else does."""
-  from mnist_tfx.components.gated_evaluator import metrics
+  from mnist_tfx.lib import evaluation as metrics
   from mnist_tfx.components.gated_evaluator.component import GatedEvaluator
   from mnist_tfx.components.served_model import ServedModel
   from mnist_tfx.lib import serving_dir

@@ -73,7 +73,7 @@ def test_every_figure_is_there_and_decodes(report):
 
 
 def test_the_decision_and_the_training_are_the_runs(report, tiny_evaluated):
-  from mnist_tfx.components.gated_evaluator import metrics
+  from mnist_tfx.lib import evaluation as metrics
   _, page = report
   evaluated = metrics.from_tfma(artifacts.artifact(tiny_evaluated['evaluation']).uri)
   assert 'Decision: <span class="yes">blessed</span>' in page

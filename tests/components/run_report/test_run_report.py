@@ -12,9 +12,9 @@ import re
 from PIL import Image
 import pytest
 
+from mnist_tfx.lib import run_record
 from mnist_tfx.lib.payloads import TrainingStart
 from mnist_tfx.pipeline import configs
-from mnist_tfx.pipeline import run_record
 from tests.support import idx_files
 from tests.support.cli_runs import REPORT_FIGURES
 from tests.support.cli_runs import report_page
