@@ -95,7 +95,7 @@ def format_text(status: Status, config: configs.PipelineConfig) -> str:
   else:
     pushed = f'{_time(status.pushed_at)}; no run in {config.metadata_path} records the push'
   if status.rollback_of:
-    pushed = f'version {status.pushed_version} {pushed}'
+    pushed = f'version {status.pushed_version}, {pushed}'
   kept = []
   for version in status.kept_versions:
     copied = serving_dir_lib.rolled_back_from(status.serving_dir, version)
