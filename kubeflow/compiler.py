@@ -80,6 +80,7 @@ def compile_pipeline(config: configs.PipelineConfig,
   trainer.with_platform_config(resources)
 
   package = os.path.abspath(cluster.package)
+  os.makedirs(os.path.dirname(package), exist_ok=True)  # outputs/kubeflow/ by default.
   runner = kubeflow_v2_dag_runner.KubeflowV2DagRunner(
       kubeflow_v2_dag_runner.KubeflowV2DagRunnerConfig(
           display_name=configs.PIPELINE_NAME,

@@ -1,12 +1,20 @@
 """How the pipeline runs on Kubeflow Pipelines on GKE: the compile's own configuration.
 
-Paths stay in PipelineConfig (gs:// there); the command line makes one flag per field.
+Paths stay in PipelineConfig (gs:// there); the command line makes one flag per field,
+each on the commands that read it (SERVING_FIELDS).
 """
 
 import dataclasses
+import os
+import re
+from typing import Optional
 
 from mnist_tfx.lib import options
 from mnist_tfx.pipeline import configs
+
+# What compile and serving write stays on this machine, beside the local runs' outputs
+# (run's default --output-dir), which git ignores: not in whatever folder the command runs in.
+LOCAL_DIR = os.path.join(configs.PipelineConfig.output_dir, 'kubeflow')
 
 # A Kubernetes label value, as a node selector needs it (apimachinery's IsValidLabelValue),
 # not empty: the GPU node pool is selected by it.
@@ -20,19 +28,20 @@ _PROJECT_ID = options.matching(
     'must be a Google Cloud project ID: 6 to 30 lowercase letters, digits and -, starting '
     'with a letter')
 
-# A Google service account's email, as IAM writes it. Empty is allowed here, for the commands
-# that do not serve; `kubeflow serving` requires one (app/options.py).
-SERVICE_ACCOUNT_EMAIL = options.matching(
+# A Google service account's email, as IAM writes it: Workload Identity binds a Kubernetes
+# service account to nothing else. Empty is the default, which `kubeflow serving` names as
+# missing (app/options.py).
+_SERVICE_ACCOUNT_EMAIL = options.matching(
     r'([a-z]([-a-z0-9]*[a-z0-9])?@[a-z0-9][-a-z0-9.:]*\.iam\.gserviceaccount\.com)?',
-    'must be a Google service account email, NAME@PROJECT.iam.gserviceaccount.com '
-    '(required for serving)')
+    'must be a Google service account email, NAME@PROJECT.iam.gserviceaccount.com: '
+    'Workload Identity binds the pods to one of those')
 
 
 @dataclasses.dataclass
 class KubeflowConfig:
   """How the pipeline runs on Kubeflow Pipelines on GKE; paths stay in PipelineConfig (gs://)."""
   image: str = configs.field(
-      '', 'container image built from kubeflow/Dockerfile; every step runs in it (required)',
+      '', 'container image built from kubeflow/Dockerfile; every step runs in it',
       allowed=options.matching(r'\S*', 'must be an image reference, without spaces'))
   gpu_type: str = configs.field(
       'nvidia-tesla-t4', "the GPU node pool's cloud.google.com/gke-accelerator label",
@@ -59,7 +68,8 @@ class KubeflowConfig:
                                'machine type, such as n1-standard-4'))
   dataflow_max_workers: int = configs.field(10, 'most Dataflow workers per job',
                                             allowed=options.whole(1))
-  package: str = configs.field('mnist-tfx.yaml', 'where compile writes the pipeline spec',
+  package: str = configs.field(os.path.join(LOCAL_DIR, 'mnist-tfx.yaml'),
+                               'where compile writes the pipeline spec',
                                allowed=options.ending('.yaml', 'a bare PipelineSpec'))
   # TF Serving on GKE (`kubeflow serving`, kubeflow/serving.py): it serves the versions
   # the Pusher writes to <output-dir>/serving. Each says what makes valid manifests.
@@ -87,8 +97,8 @@ class KubeflowConfig:
           '., at most 253', longest=253))
   serving_gsa: str = configs.field(
       '', 'Google service account (email) that reads the bucket, bound to the Kubernetes '
-      'service account by Workload Identity (required for serving)',
-      allowed=SERVICE_ACCOUNT_EMAIL)
+      'service account by Workload Identity',
+      allowed=_SERVICE_ACCOUNT_EMAIL)
   serving_versions: int = configs.field(
       2, 'versions TF Serving keeps loaded, the newest N (a client may name any of them)',
       allowed=options.whole(1))
@@ -105,5 +115,44 @@ class KubeflowConfig:
   serving_memory_limit_gib: float = configs.field(
       2.0, 'memory limit of a TF Serving pod, in GiB', allowed=options.more_than(0, 'GiB'))
   serving_package: str = configs.field(
-      'mnist-serving.yaml', 'where serving writes the Kubernetes manifests',
+      os.path.join(LOCAL_DIR, 'mnist-serving.yaml'), 'where serving writes the Kubernetes '
+      'manifests',
       allowed=options.matching(r'.*\.ya?ml', 'must end in .yaml or .yml'))
+
+
+# What `kubeflow serving` reads: TF Serving's fields, and from PipelineConfig only the
+# folder the Pusher pushes to. compile, run and schedule read every other field. Each
+# command's --help shows its own (app/cli.py); tests/kubeflow/test_cli.py holds the two
+# sides to what serving.py and compiler.py read.
+SERVING_FIELDS = ('serving_image', 'model_name', 'serving_replicas', 'serving_namespace',
+                  'serving_service_account', 'serving_gsa', 'serving_versions',
+                  'serving_poll_seconds', 'serving_cpu_request', 'serving_cpu_limit',
+                  'serving_memory_request_gib', 'serving_memory_limit_gib', 'serving_package')
+SERVING_PIPELINE_FIELDS = ('output_dir',)
+PIPELINE_FIELDS = tuple(f.name for f in dataclasses.fields(KubeflowConfig)
+                        if f.name not in SERVING_FIELDS)
+
+# Cloud Storage's naming rules (cloud.google.com/storage/docs/buckets#naming): 3 to 63
+# characters, or up to 222 with dots, each dot-separated part at most 63.
+_BUCKET_CHARACTERS = re.compile(r'[a-z0-9][-a-z0-9_.]*[a-z0-9]')
+
+
+def gcs_path_problem(path: str) -> Optional[str]:
+  """Why path cannot be a Cloud Storage path, gs://BUCKET[/FOLDER], or None if it can.
+
+  The pods read and write it; a path the bucket cannot have fails on the cluster,
+  minutes into a run, so the words say which rule it breaks."""
+  if not path.startswith('gs://'):
+    return 'must be a gs:// path on Kubeflow (the pods share no disk, only the bucket)'
+  bucket = path[len('gs://'):].split('/', 1)[0]
+  longest = 222 if '.' in bucket else 63
+  if not 3 <= len(bucket) <= longest:
+    return (f"bucket '{bucket}' is too {'short' if len(bucket) < 3 else 'long'}: Cloud "
+            'Storage bucket names are 3 to 63 characters (up to 222 with dots)')
+  if not _BUCKET_CHARACTERS.fullmatch(bucket):
+    return (f"bucket '{bucket}': Cloud Storage bucket names have only lowercase letters, "
+            'digits, -, _ and ., and start and end with a letter or digit')
+  if any(len(part) > 63 for part in bucket.split('.')):
+    return (f"bucket '{bucket}': each dot-separated part of a Cloud Storage bucket name is "
+            'at most 63 characters')
+  return None

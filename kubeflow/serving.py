@@ -46,11 +46,13 @@ Rollout safety, read from TF Serving's source at tag 2.16.1 (github.com/tensorfl
 import hashlib
 import json
 import math
+import os
 from typing import List
 
 import yaml
 
 from mnist_tfx.kubeflow import configs as kubeflow_configs
+from mnist_tfx.kubeflow import submit
 from mnist_tfx.lib.errors import UsageError
 from mnist_tfx.pipeline import configs
 
@@ -228,6 +230,9 @@ def render(config: configs.PipelineConfig, cluster: kubeflow_configs.KubeflowCon
   """Writes the manifests as one YAML file; returns its path. The options are checked
   before (app/options.py), so a bad one writes nothing."""
   documents = manifests(config, cluster)
+  folder = os.path.dirname(cluster.serving_package)
+  if folder:
+    os.makedirs(folder, exist_ok=True)  # outputs/kubeflow/ by default.
   with open(cluster.serving_package, 'w') as f:
     f.write(f'# TF Serving for {config.serving_dir}: '
             f'mnist-pipeline kubeflow serving (kubeflow/serving.py)\n')
@@ -298,7 +303,8 @@ def apply(documents: List[dict], api_client=None) -> List[str]:
                        f'{e.status} {e.reason}: {_api_message(e.body)}') from e
     except urllib3.exceptions.HTTPError as e:
       raise UsageError(f'applying {kind.lower()}/{name}: cannot reach '
-                       f'{api_client.configuration.host}: {e}') from e
+                       f'{api_client.configuration.host}: '
+                       f'{submit.connection_failure(e)}') from e
     applied.append(f'{kind.lower()}/{name}')
   return applied
 

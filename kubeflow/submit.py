@@ -1,13 +1,77 @@
-"""Uploads a compiled spec to Kubeflow Pipelines as a pipeline version, then runs or schedules it."""
+"""Uploads a compiled spec to Kubeflow Pipelines as a pipeline version, then runs or schedules it.
 
+Also what every `kubeflow` command needs around that: the host checked before the half
+minute of compiling, and other libraries' output kept off the terminal.
+"""
+
+import contextlib
+import os
+import sys
+import tempfile
 import time
 from typing import Optional, Tuple
+import urllib.error
+import urllib.request
 
+from mnist_tfx.lib.errors import UsageError
 from mnist_tfx.pipeline import configs
+
+# The KFP v2 API's health check (kfp_server_api's HealthzServiceApi): any answer at all,
+# even a login page's, says the host is there.
+HEALTHZ_PATH = '/apis/v2beta1/healthz'
+# Long enough for a port-forward or a cluster's load balancer; a host that does not
+# answer in this time would not answer kfp.Client either.
+REACH_TIMEOUT_SECONDS = 10
 
 
 class BackendError(Exception):
   """The backend could not be reached or refused a request; the message is one line."""
+
+
+def check_reachable(host: str) -> None:
+  """Raises BackendError unless something answers HTTP at host (as kfp.Client reads it).
+
+  Standard library only, so it runs before kfp, TFX or the compile are imported: an
+  unreachable host is one line within seconds, not after half a minute of compiling.
+  """
+  url = (host if '://' in host else 'https://' + host).rstrip('/') + HEALTHZ_PATH
+  # No proxy from the environment: kfp.Client (urllib3) uses none either.
+  opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+  try:
+    opener.open(url, timeout=REACH_TIMEOUT_SECONDS).close()
+  except urllib.error.HTTPError:
+    return  # It answered: whether it lets us in is kfp's to say.
+  except (urllib.error.URLError, OSError) as e:
+    raise BackendError(f'cannot reach Kubeflow Pipelines at {host}: {connection_failure(e)} '
+                       f'(GET {HEALTHZ_PATH})') from e
+
+
+@contextlib.contextmanager
+def others_quiet():
+  """Keeps what other libraries write to stderr off the terminal: Python's warnings, their
+  log records, TensorFlow's C++ logs, urllib3's retries. The command's own lines go to
+  stdout, and its errors are printed after this ends.
+
+  At the file descriptor, since C++ writes there. On a bug (anything but the user's
+  errors) what was held back is written out before the traceback, which needs it.
+  """
+  sys.stderr.flush()
+  terminal = os.dup(2)
+  with tempfile.TemporaryFile() as held:
+    os.dup2(held.fileno(), 2)
+    try:
+      yield
+    except (BackendError, UsageError):
+      raise
+    except BaseException:
+      sys.stderr.flush()
+      held.seek(0)
+      os.write(terminal, held.read())
+      raise
+    finally:
+      sys.stderr.flush()
+      os.dup2(terminal, 2)
+      os.close(terminal)
 
 
 class Submitter:
@@ -75,9 +139,23 @@ class Submitter:
       raise BackendError(f'Kubeflow Pipelines at {self._host} refused to {action}: '
                          f'{e.status} {e.reason}: {_one_line(e.body)}') from e
     except (urllib3.exceptions.HTTPError, OSError) as e:
-      reason = getattr(e, 'reason', None) or e
       raise BackendError(f'cannot reach Kubeflow Pipelines at {self._host} to {action}: '
-                         f'{_one_line(reason)}') from e
+                         f'{connection_failure(e)}') from e
+
+
+def connection_failure(error: BaseException) -> str:
+  """What failed to connect, in words: the innermost socket error's (`Connection refused`,
+  `Name or service not known`, `timed out`), not urllib3's wrappers that name objects."""
+  cause = error
+  for _ in range(10):  # Wrappers within wrappers, a few deep.
+    reason = getattr(cause, 'reason', None)
+    inner = reason if isinstance(reason, BaseException) else cause.__cause__ or cause.__context__
+    if inner is None:
+      break
+    cause = inner
+  if isinstance(cause, OSError) and cause.strerror:
+    return cause.strerror
+  return _one_line(cause)
 
 
 def _one_line(text) -> str:

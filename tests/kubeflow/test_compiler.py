@@ -167,10 +167,14 @@ def test_dataflow_runner_arguments():
 
 
 def test_local_paths_and_a_missing_image_are_refused_with_one_line(tmp_path, capsys):
-  assert cli.main(['kubeflow', 'compile', '--image', IMAGE]) == cli.EXIT_BAD_OPTION
+  package = str(tmp_path / 'p.yaml')
+  assert cli.main(['kubeflow', 'compile', '--image', IMAGE, '--data-root', 'data/mnist',
+                   '--output-dir', OUTPUT_DIR, '--package', package]) == cli.EXIT_BAD_OPTION
   assert capsys.readouterr().err.strip() == (
-      "error: --data-root 'data/mnist': must be a gs:// path on Kubeflow (pods share no disk)")
+      "error: --data-root 'data/mnist': must be a gs:// path on Kubeflow (the pods share no "
+      'disk, only the bucket)')
   assert cli.main(['kubeflow', 'compile', '--data-root', DATA_ROOT, '--output-dir', OUTPUT_DIR,
-                   '--package', str(tmp_path / 'p.yaml')]) == cli.EXIT_BAD_OPTION
-  assert "--image '': is required" in capsys.readouterr().err
+                   '--package', package]) == cli.EXIT_BAD_OPTION
+  assert capsys.readouterr().err.startswith('error: missing --image (the image built from '
+                                            'kubeflow/Dockerfile')
   assert not os.listdir(tmp_path)

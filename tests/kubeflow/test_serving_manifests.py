@@ -161,18 +161,23 @@ def test_the_default_image_is_the_tensorflow_the_model_is_trained_with():
     (('--model-name', 'MNIST'), "--model-name 'MNIST': lowercase letters"),
     (('--model-name', 'mnist/v1'), "--model-name 'mnist/v1':"),
     (('--serving-namespace', 'tf_serving'), "--serving-namespace 'tf_serving':"),
-    (('--output-dir', 'outputs'), "--output-dir 'outputs': must be gs://BUCKET"),
+    (('--output-dir', 'outputs'), "--output-dir 'outputs': must be a gs:// path"),
+    (('--output-dir', 'gs://b/out'), "--output-dir 'gs://b/out': bucket 'b' is too short: "
+     'Cloud Storage bucket names are 3 to 63 characters'),
     (('--serving-gsa', 'me@gmail.com'), "--serving-gsa 'me@gmail.com': must be a Google"),
-    (('--serving-gsa', ''), "--serving-gsa '': must be a Google"),
+    (('--serving-gsa', ''), 'missing --serving-gsa (the Google service account'),
     (('--serving-cpu-limit', '0.25'), '--serving-cpu-limit 0.25: must be at least '
      '--serving-cpu-request (0.5 cores)'),
     (('--serving-memory-request-gib', '0'), '--serving-memory-request-gib 0.0: must be a number '
      'more than 0 GiB'),
     (('--serving-image', ''), "--serving-image '':"),
+    (('--epochs', '3'), 'unrecognized arguments: --epochs 3'),  # compile's, not serving's.
 ])
 def test_a_bad_option_is_one_line_exit_2_and_nothing_written(tmp_path, flags, named):
+  package = str(tmp_path / 'manifests' / 'mnist-serving.yaml')
   result = subprocess.run(
-      [sys.executable, '-m', 'mnist_tfx.app.cli', 'kubeflow', 'serving', *FLAGS, *flags],
+      [sys.executable, '-m', 'mnist_tfx.app.cli', 'kubeflow', 'serving', *FLAGS,
+       '--serving-package', package, *flags],
       cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
   assert result.returncode == 2, result.stderr
   assert result.stderr.count('\n') == 1 and result.stderr.startswith('error: '), result.stderr
@@ -184,7 +189,8 @@ def test_rendering_imports_neither_tfx_nor_tensorflow(tmp_path):
   script = (
       'import sys\n'
       'from mnist_tfx.app import cli\n'
-      f'assert cli.main(["kubeflow", "serving", *{list(FLAGS)!r}]) == 0\n'
+      f'assert cli.main(["kubeflow", "serving", *{list(FLAGS)!r}, "--serving-package", '
+      '"mnist-serving.yaml"]) == 0\n'
       'print(sorted(m for m in sys.modules if m.split(".")[0] in ("tfx", "tensorflow", '
       '"kubernetes")))\n')
   result = subprocess.run([sys.executable, '-c', script], cwd=tmp_path, capture_output=True,
@@ -237,7 +243,8 @@ def kube_context(tmp_path):
 
 def _apply(tmp_path, kubeconfig):
   return subprocess.run(
-      [sys.executable, '-m', 'mnist_tfx.app.cli', 'kubeflow', 'serving', *FLAGS, '--apply'],
+      [sys.executable, '-m', 'mnist_tfx.app.cli', 'kubeflow', 'serving', *FLAGS, '--apply',
+       '--serving-package', str(tmp_path / 'mnist-serving.yaml')],
       cwd=tmp_path, env={**os.environ, 'KUBECONFIG': kubeconfig}, capture_output=True,
       text=True, timeout=120, check=False)
 

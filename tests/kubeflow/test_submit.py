@@ -7,6 +7,7 @@ how a real backend acts on them.
 
 import http.server
 import json
+import os
 import socket
 import threading
 
@@ -123,10 +124,12 @@ def test_a_refusal_is_one_line_naming_the_backend_and_the_reason(backend, tmp_pa
   assert 'KFP only supports schema version 2.1.0' in line
 
 
-def test_an_unreachable_backend_is_one_line(tmp_path, capsys):
+def test_an_unreachable_backend_is_one_line_before_the_compile(tmp_path, capsys):
   with socket.socket() as s:  # A port nothing listens on.
     s.bind(('127.0.0.1', 0))
     host = f'http://127.0.0.1:{s.getsockname()[1]}'
   assert _submit('run', host, tmp_path) == cli.EXIT_FAILED
   (line,) = capsys.readouterr().err.strip().splitlines()
-  assert line.startswith(f'error: cannot reach Kubeflow Pipelines at {host} to connect')
+  assert line == (f'error: cannot reach Kubeflow Pipelines at {host}: Connection refused '
+                  '(GET /apis/v2beta1/healthz)')
+  assert not os.listdir(tmp_path)  # Checked before the compile, which writes the package.
