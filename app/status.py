@@ -29,7 +29,7 @@ from mnist_tfx.pipeline import configs
 # TFX's names in ML Metadata, spelt here so that status need not import TFX:
 # tests/app/test_status.py pins them to the installed TFX's.
 PUSHED_MODEL_TYPE = 'PushedModel'  # standard_artifacts.PushedModel.TYPE_NAME
-RUN_CONTEXT = 'pipeline_run'  # A run's context type (compiler/constants.py).
+RUN_CONTEXT = 'pipeline_run'  # A run's context type (tfx/dsl/compiler/constants.py).
 NODE_CONTEXT = 'node'  # A component's context type; its name is '<pipeline>.<component id>'.
 
 
@@ -146,15 +146,17 @@ def _push(config: configs.PipelineConfig, version: str) -> _Push:
 
 def _figures(config: configs.PipelineConfig, recorded: str,
              evaluation_uri: str) -> Optional[payloads.Evaluation]:
-  """The Evaluator's figures.json, found in this output folder when the run wrote it under
-  another path (the folder was moved or copied); None if there is none."""
+  """The Evaluator's figures.json: in this output folder when the run wrote it under another
+  path (the folder was moved or copied), else where the run wrote it; None if in neither."""
+  folders = [evaluation_uri]
   if evaluation_uri.startswith(recorded + os.sep):
-    evaluation_uri = os.path.join(config.output_dir, os.path.relpath(evaluation_uri, recorded))
-  path = os.path.join(evaluation_uri, File.EVALUATION_FIGURES)
-  if not os.path.exists(path):
-    return None
-  with open(path) as f:
-    return payloads.Evaluation.from_json(f.read())
+    folders.insert(0, os.path.join(config.output_dir, os.path.relpath(evaluation_uri, recorded)))
+  for folder in folders:
+    path = os.path.join(folder, File.EVALUATION_FIGURES)
+    if os.path.exists(path):
+      with open(path) as f:
+        return payloads.Evaluation.from_json(f.read())
+  return None
 
 
 def _node(store, execution_id: int) -> Optional[str]:

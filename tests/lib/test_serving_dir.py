@@ -1,9 +1,16 @@
 """The serving directory: versions appear whole, numbered upwards, never overwritten."""
 
 import os
+import subprocess
+import sys
+import time
+
+import pytest
 
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib import serving_dir
+from mnist_tfx.lib.errors import UsageError
+from tests.support.folders import snapshot
 
 
 def _model(tmp_path):
@@ -108,3 +115,82 @@ def test_copy_latest_copies_the_newest_whole_version_or_nothing_saying_why(tmp_p
     f.write(b'!')
   assert copy('damaged') == (
       (newest, f'{graph}: changed since it was pushed (SHA-256 differs)'), [])
+
+
+def _other_model(tmp_path):
+  """A second model whose files differ from _model's."""
+  model = _model(tmp_path / 'other')
+  with open(os.path.join(model, 'variables', 'variables.index'), 'wb') as f:
+    f.write(b'other index')
+  return model
+
+
+def test_a_rollback_publishes_a_copy_that_names_the_pushed_version(tmp_path):
+  serving = str(tmp_path / 'serving')
+  first = serving_dir.publish(_model(tmp_path), serving)
+  second = serving_dir.publish(_other_model(tmp_path), serving)
+  copy = serving_dir.rollback(serving, first)
+  assert serving_dir.versions(serving) == [first, second, copy]
+  assert serving_dir.latest_version(serving) == copy
+  assert serving_dir.rolled_back_from(serving, copy) == first
+  assert serving_dir.rolled_back_from(serving, second) is None
+  assert (serving_dir.origin(serving, copy), serving_dir.origin(serving, second)) == (
+      first, second)
+  assert serving_dir.problem(serving, copy) is None  # Its manifest covers the copy.
+  with open(os.path.join(serving, copy, 'variables', 'variables.index'), 'rb') as f:
+    assert f.read() == b'index'
+  # A copy of a copy names the version a run pushed, which lineage and status follow.
+  serving_dir.rollback(serving, second)
+  copy_of_copy = serving_dir.rollback(serving, copy)
+  assert serving_dir.rolled_back_from(serving, copy_of_copy) == first
+
+
+def test_a_rollback_to_the_model_served_writes_nothing(tmp_path):
+  serving = str(tmp_path / 'serving')
+  first = serving_dir.publish(_model(tmp_path), serving)
+  second = serving_dir.publish(_other_model(tmp_path), serving)
+  before = snapshot(serving)
+  assert serving_dir.rollback(serving, second) is None  # The newest: served already.
+  assert snapshot(serving) == before
+  copy = serving_dir.rollback(serving, first)
+  after_copy = snapshot(serving)
+  # The version served is a copy of `first`: asking for either serves nothing new.
+  assert serving_dir.rollback(serving, first) is None
+  assert serving_dir.rollback(serving, copy) is None
+  assert snapshot(serving) == after_copy
+  assert serving_dir.versions(serving) == [first, second, copy]
+
+
+def test_a_rollback_to_an_unknown_version_names_those_there_are(tmp_path):
+  serving = str(tmp_path / 'serving')
+  first = serving_dir.publish(_model(tmp_path), serving)
+  with pytest.raises(UsageError, match=f'no version 12 in {serving} .versions: {first}.'):
+    serving_dir.rollback(serving, '12')
+
+
+def test_published_at_and_output_folder_read_the_layout(tmp_path):
+  serving = tmp_path / 'outputs' / 'serving'
+  started = time.time()
+  version = serving_dir.publish(_model(tmp_path), str(serving))
+  assert int(started) <= serving_dir.published_at(version) <= time.time() + 1
+  assert serving_dir.output_folder(str(serving / version)) == str(tmp_path / 'outputs')
+
+
+def test_a_local_serving_folder_is_read_without_tensorflow(tmp_path):
+  """status and history list versions and read rollback notes: no TFX, no TensorFlow."""
+  serving = str(tmp_path / 'serving')
+  first = serving_dir.publish(_model(tmp_path), serving)
+  serving_dir.publish(_other_model(tmp_path), serving)
+  copy = serving_dir.rollback(serving, first)
+  script = (
+      'import sys\n'
+      'from mnist_tfx.lib import serving_dir\n'
+      'serving = sys.argv[1]\n'
+      'print(serving_dir.versions(serving), serving_dir.latest_version(serving),\n'
+      '      serving_dir.origin(serving, serving_dir.latest_version(serving)))\n'
+      'print(sorted(m for m in sys.modules if m.split(".")[0] in ("tfx", "tensorflow")))\n')
+  result = subprocess.run([sys.executable, '-c', script, serving], capture_output=True,
+                          text=True, timeout=120, check=True)
+  found, imported = result.stdout.splitlines()
+  assert found == f"{serving_dir.versions(serving)} {copy} {first}"
+  assert imported == '[]'
