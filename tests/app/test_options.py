@@ -16,7 +16,8 @@ from mnist_tfx.lib.errors import OptionError
 from mnist_tfx.pipeline import configs
 
 FILE = 'a-file'  # Planted in the working folder by the test: a path that is not a folder.
-CLUSTER = ('--image', 'mnist-tfx:v7', '--data-root', 'gs://b/mnist', '--output-dir', 'gs://b/out')
+CLUSTER = ('--image', 'mnist-tfx:v7', '--data-root', 'gs://my-bucket/mnist', '--output-dir',
+           'gs://my-bucket/out')
 BACKEND = (*CLUSTER, '--host', 'http://localhost:8080')
 SERVING = ('--output-dir', 'gs://my-bucket/out', '--serving-gsa',
            'tf-serving@my-project.iam.gserviceaccount.com')
@@ -57,10 +58,12 @@ CASES = [
     (('rollback', '../serving/1'), "VERSION '../serving/1': must be a version number"),
     (('predict', 'digit.png', '--output-dir', FILE), f"--output-dir '{FILE}': is a file"),
     # Kubeflow: KubeflowConfig, the paths, the backend's flags, the schedule.
-    (('kubeflow', 'compile', '--image', 'x'), "--data-root 'data/mnist': must be a gs:// path"),
+    (('kubeflow', 'compile', '--image', 'x'), 'missing --data-root (gs://BUCKET/FOLDER of the '
+     'spans: the pods share no disk, only the bucket); --output-dir ('),
     (('kubeflow', 'compile', *CLUSTER, '--eval-root', '/data/t10k'), "--eval-root '/data/t10k'"
      ': must be a gs:// path on Kubeflow'),
-    (('kubeflow', 'compile', *CLUSTER, '--image', ''), "--image '': is required"),
+    (('kubeflow', 'compile', *CLUSTER, '--image', ''), 'missing --image (the image built from '
+     'kubeflow/Dockerfile'),
     (('kubeflow', 'compile', *CLUSTER, '--image', 'my image'), "--image 'my image': must be"),
     (('kubeflow', 'compile', *CLUSTER, '--gpu-count', '-1'), '--gpu-count -1: must be a whole '
      'number of at least 0 (0: a CPU node)'),
@@ -72,8 +75,9 @@ CASES = [
      '-2.0: must be a number more than 0 GB'),
     (('kubeflow', 'compile', *CLUSTER, '--beam-runner', 'Flink'), "argument --beam-runner: "
      "invalid choice: 'Flink'"),
-    (('kubeflow', 'compile', *CLUSTER, '--beam-runner', 'DataflowRunner'), "--dataflow-project"
-     " '': is required with --beam-runner DataflowRunner"),
+    (('kubeflow', 'compile', *CLUSTER, '--beam-runner', 'DataflowRunner'), 'missing '
+     '--dataflow-project (the Google Cloud project of the Dataflow jobs, with --beam-runner '
+     'DataflowRunner)'),
     (('kubeflow', 'compile', *CLUSTER, '--dataflow-project', 'My_Project'), "--dataflow-project"
      " 'My_Project': must be a Google Cloud project ID"),
     (('kubeflow', 'compile', *CLUSTER, '--dataflow-region', 'Iowa'), "--dataflow-region 'Iowa'"
@@ -85,7 +89,8 @@ CASES = [
     (('kubeflow', 'compile', *CLUSTER, '--package', 'spec.json'), "--package 'spec.json': must"
      ' end in .yaml'),
     (('kubeflow', 'compile', *CLUSTER, '--epochs', '-3'), f'--epochs -3: {RECIPE}'),
-    (('kubeflow', 'run', *CLUSTER), "--host '': is required (or $KF_PIPELINES_ENDPOINT)"),
+    (('kubeflow', 'run', *CLUSTER), 'missing --host (or $KF_PIPELINES_ENDPOINT: the Kubeflow '
+     'Pipelines API'),
     (('kubeflow', 'run', *CLUSTER, '--host', 'ftp://kfp'), "--host 'ftp://kfp': must be an "
      'http:// or https:// URL'),
     (('kubeflow', 'run', *CLUSTER, '--host', 'http://kfp:port'), "--host 'http://kfp:port':"),
@@ -101,22 +106,24 @@ CASES = [
      'fields: Kubeflow Pipelines would read the first as seconds'),
     (('kubeflow', 'schedule', *BACKEND, '--cron', '0 0 3 * * 7'), "--cron '0 0 3 * * 7': day "
      "of week '7': out of range, day of week runs 0-6"),
-    (('kubeflow', 'serving', '--gpu-count', '-1'), '--gpu-count -1: must be'),
+    (('kubeflow', 'serving', '--gpu-count', '-1'), 'unrecognized arguments: --gpu-count -1'),
     # serving: its fields, checked as every field is, and what the command needs.
     (('kubeflow', 'serving', *SERVING, '--output-dir', 'gs://b/out'), "--output-dir "
-     "'gs://b/out': must be gs://BUCKET[/FOLDER], where the pipeline pushes its models; BUCKET "
-     'is 3 to 222'),
-    (('kubeflow', 'serving', *SERVING, '--serving-gsa', ''), "--serving-gsa '': must be a "
-     'Google service account email, NAME@PROJECT.iam.gserviceaccount.com (required for '
-     'serving)'),
+     "'gs://b/out': bucket 'b' is too short: Cloud Storage bucket names are 3 to 63 characters "
+     '(up to 222 with dots)'),
+    (('kubeflow', 'serving', *SERVING, '--serving-gsa', ''), 'missing --serving-gsa (the Google '
+     'service account the TF Serving pods read the bucket as)'),
     (('kubeflow', 'serving', *SERVING, '--serving-memory-limit-gib', '0.5'),
      '--serving-memory-limit-gib 0.5: must be at least --serving-memory-request-gib (1.0 GiB)'),
     (('kubeflow', 'serving', *SERVING, '--serving-package', 'serving.json'), "--serving-package"
      " 'serving.json': must end in .yaml or .yml"),
-    (('kubeflow', 'compile', *CLUSTER, '--serving-replicas', '0'), '--serving-replicas 0: must '
+    (('kubeflow', 'serving', *SERVING, '--serving-replicas', '0'), '--serving-replicas 0: must '
      'be a whole number of at least 1'),
-    (('kubeflow', 'compile', *CLUSTER, '--serving-gsa', 'me@gmail.com'), "--serving-gsa "
+    (('kubeflow', 'serving', *SERVING, '--serving-gsa', 'me@gmail.com'), "--serving-gsa "
      "'me@gmail.com': must be a Google service account email"),
+    # Each command takes the flags of what it reads: serving's are not compile's.
+    (('kubeflow', 'compile', *CLUSTER, '--serving-replicas', '0'), 'unrecognized arguments: '
+     '--serving-replicas 0'),
 ]
 
 
