@@ -222,8 +222,8 @@ class _PrintVersion(argparse.Action):
 
   def __call__(self, parser, namespace, values, option_string=None):
     import importlib.metadata
-    version = importlib.metadata.version('mnist-tfx')
-    parser.exit(EXIT_OK, f'{parser.prog} {version}\n')
+    print(f'{parser.prog} {importlib.metadata.version("mnist-tfx")}')  # On stdout, as argparse's.
+    parser.exit(EXIT_OK)
 
 
 class _OneLineErrors(argparse.ArgumentParser):

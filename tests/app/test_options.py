@@ -3,6 +3,7 @@ is allowed, exit status 2, and nothing imported, read or written."""
 
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 
@@ -218,3 +219,91 @@ def test_cron_takes_what_the_backend_takes_with_six_fields(expression):
 def test_cron_refuses_what_the_backend_refuses(expression, problem):
   with pytest.raises(OptionError, match=problem.replace('*', r'\*')):
     cron.check(expression)
+
+
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The commands that read what runs wrote: each refuses a folder no run wrote.
+READERS = (('history',), ('history', '--lineage', '1'), ('status',), ('status', '--json'),
+           ('rollback', '1'))
+
+
+@pytest.mark.parametrize('argv', READERS, ids=[' '.join(argv) for argv in READERS])
+def test_a_folder_no_run_wrote_is_refused_in_one_line_and_left_as_it_was(
+    argv, tmp_path, capsys):
+  """Before, history on a mistyped folder said `No runs yet` and exited 0, and rollback made
+  the folder and left its lock there."""
+  empty = tmp_path / 'empty'
+  empty.mkdir()
+  (empty / 'notes.txt').write_text('not a run\n')
+  for folder, problem in ((tmp_path / 'missing', 'no such folder'),
+                          (empty, 'holds no pipeline store (no metadata.sqlite or serving/)')):
+    assert cli.main([*argv, '--output-dir', str(folder)]) == cli.EXIT_FAILED == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f'error: {folder}: {problem}, so no run wrote there') and (
+        err.count('\n') == 1), err
+  assert sorted(os.listdir(tmp_path)) == ['empty']
+  assert os.listdir(empty) == ['notes.txt']
+
+
+def test_refusing_a_folder_no_run_wrote_imports_neither_tfx_nor_tensorflow(tmp_path):
+  script = (
+      'import sys\n'
+      'from mnist_tfx.app import cli\n'
+      f'for argv in {[list(argv) for argv in READERS]!r}:\n'
+      '  assert cli.main([*argv, "--output-dir", "missing"]) == 1, argv\n'
+      'print(sorted(m for m in sys.modules if m.split(".")[0] in (\n'
+      '    "tfx", "tensorflow", "ml_metadata")))\n')
+  result = subprocess.run([sys.executable, '-c', script], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, check=True)
+  assert result.stdout.splitlines()[-1] == '[]'
+  assert not os.listdir(tmp_path)
+
+
+def test_defaults_are_the_checkouts_whatever_the_current_folder(tmp_path):
+  """From another folder, bin/run and the installed command both read and write beside the
+  project; $MNIST_TFX_HOME moves both."""
+  script = ('from mnist_tfx.app import cli\n'
+            'for argv in (["run"], ["history"], ["status"], ["add-span", "x"]):\n'
+            '  args = cli._parser().parse_args(argv)\n'  # pylint: disable=protected-access
+            '  print(getattr(args, "output_dir", None), getattr(args, "data_root", None))\n')
+  environment = {name: value for name, value in os.environ.items()
+                 if name != configs.HOME_VARIABLE}
+  found = subprocess.run([sys.executable, '-c', script], cwd=tmp_path, env=environment,
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+  outputs, data = os.path.join(CHECKOUT, 'outputs'), os.path.join(CHECKOUT, 'data', 'mnist')
+  assert found.splitlines() == [f'{outputs} {data}', f'{outputs} None', f'{outputs} None',
+                                f'None {data}']
+  help_text = subprocess.run([os.path.join(CHECKOUT, 'bin', 'run'), '--help'], cwd=tmp_path,
+                             env=environment, capture_output=True, text=True, timeout=300,
+                             check=True).stdout
+  assert f'(default: {outputs})' in ' '.join(help_text.split())
+  home = tmp_path / 'home'
+  moved = subprocess.run([sys.executable, '-c', script], cwd=tmp_path,
+                         env={**environment, configs.HOME_VARIABLE: str(home)},
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+  assert moved.splitlines()[0] == f'{home / "outputs"} {home / "data" / "mnist"}'
+  assert os.listdir(tmp_path) == []  # Nothing made, here or in the home.
+
+
+def test_version_is_pyprojects(capsys):
+  with open(os.path.join(CHECKOUT, 'pyproject.toml')) as f:
+    version = re.search(r'^version = "(.+)"$', f.read(), re.MULTILINE).group(1)
+  with pytest.raises(SystemExit) as exited:
+    cli.main(['--version'])
+  assert exited.value.code == cli.EXIT_OK == 0
+  assert capsys.readouterr().out == f'mnist-pipeline {version}\n'
+
+
+def test_seed_help_says_what_it_takes(tmp_path, monkeypatch, capsys):
+  """It said `(None: drawn at random)`, and `--seed None` was refused."""
+  with pytest.raises(SystemExit):
+    cli.main(['run', '--help'])
+  text = ' '.join(capsys.readouterr().out.split())
+  assert f'--seed SEED seed for weights and shuffling, a whole number from 0 to {2**32 - 1}; ' \
+         'left out, one is drawn at random' in text
+  assert 'None: drawn' not in text
+  monkeypatch.chdir(tmp_path)
+  with pytest.raises(SystemExit) as refused:
+    cli.main(['run', '--seed', 'None'])
+  assert refused.value.code == cli.EXIT_BAD_OPTION
+  assert "argument --seed: invalid int value: 'None'" in capsys.readouterr().err
