@@ -53,6 +53,17 @@ def mnist_pipeline(*args, unprivileged: bool = False) -> subprocess.CompletedPro
   return result
 
 
+def as_a_user(*args) -> subprocess.CompletedProcess:
+  """`mnist-pipeline ARGS` in a fresh interpreter, in the environment a user's shell gives
+  it: without the TF_CPP_MIN_LOG_LEVEL that tests/conftest.py sets, which would quiet
+  TensorFlow's C++ lines before the command has a say in where they go."""
+  env = {name: value for name, value in os.environ.items() if name != 'TF_CPP_MIN_LOG_LEVEL'}
+  result = subprocess.run([sys.executable, '-m', 'mnist_tfx.app.cli', *map(str, args)],
+                          capture_output=True, text=True, timeout=1800, check=False, env=env)
+  print(result.stdout, result.stderr)  # Shown by pytest when a test fails.
+  return result
+
+
 def cli_output(*args) -> tuple:
   """(exit status, stdout) of `mnist-pipeline ARGS`, in this process."""
   from mnist_tfx.app import cli  # pylint: disable=g-import-not-at-top
