@@ -27,7 +27,7 @@ def ServedModel(  # pylint: disable=invalid-name
     baseline: OutputArtifact[Model],
     serving_dir: Parameter[str],
     refuse_corrupt: Parameter[int] = 0,
-    served_problem: Parameter[str] = '',
+    cache_key: Parameter[str] = '',
 ):
   """Copies the newest version under serving_dir into `baseline` (Format-Serving).
 
@@ -42,11 +42,11 @@ def ServedModel(  # pylint: disable=invalid-name
     baseline: the output, a copy of the served model.
     serving_dir: the TF Serving model base path the Pusher writes to.
     refuse_corrupt: 1 to fail the run on a damaged served version instead.
-    served_problem: what the runner found wrong with the served version before
-      the run; read by the cache only, so that damage is a cache miss.
+    cache_key: read by TFX's cache only: what the runner found wrong with the served
+      version before the run, so that damage is a cache miss (pipeline/cache_keys.py).
   """
   del candidate  # Orders this step and keys its cache; its content is not needed.
-  del served_problem  # Checked again below, where the pipeline runs.
+  del cache_key  # TFX's cache reads it; the served version is checked below, where it runs.
   version, problem = serving_dir_lib.copy_latest(serving_dir, baseline)
   if problem is not None:
     if refuse_corrupt:

@@ -137,8 +137,8 @@ class TrainerSettings:
   cold_start: int = 0  # 1: never start from the served model's weights.
   precision: str = ''  # A Keras mixed-precision policy.
   seed: Optional[int] = None
-  # The project's code fingerprint: unused by run_fn, there so that TFX's cache sees a change.
-  code: str = ''
+  # Read by TFX's cache only, never by run_fn: the code's fingerprint (pipeline/cache_keys.py).
+  cache_key: str = ''
 
   def to_custom_config(self) -> dict:
     return dataclasses.asdict(self)

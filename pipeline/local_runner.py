@@ -3,8 +3,8 @@
 import dataclasses
 import os
 
+from mnist_tfx.pipeline import cache_keys
 from mnist_tfx.pipeline import configs
-from mnist_tfx.pipeline import fingerprint
 
 
 def absolute(config: configs.PipelineConfig) -> configs.PipelineConfig:
@@ -20,18 +20,12 @@ def run(config: configs.PipelineConfig) -> None:
   # pylint: disable=g-import-not-at-top
   from tfx.orchestration import metadata
   from tfx.orchestration.local.local_dag_runner import LocalDagRunner
-  from mnist_tfx.lib import serving_dir
   from mnist_tfx.pipeline import pipeline
   # pylint: enable=g-import-not-at-top
 
   os.makedirs(config.output_dir, exist_ok=True)
-  served = serving_dir.latest_version(config.serving_dir)
-  served_problem = serving_dir.problem(config.serving_dir, served) if served else None
   LocalDagRunner().run(
       pipeline.create_pipeline(
-          config,
-          data_fingerprint=fingerprint.data_fingerprint(config.data_root, config.eval_root),
-          code_fingerprint=fingerprint.code_fingerprint(),
-          served_problem=served_problem or '',
+          config, cache_keys.for_local_run(config),
           metadata_connection_config=metadata.sqlite_metadata_connection_config(
               config.metadata_path)))

@@ -28,23 +28,21 @@ from mnist_tfx.components.starting_model import StartingModel
 from mnist_tfx.lib import payloads
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.lib.contracts import Output
+from mnist_tfx.pipeline import cache_keys
 from mnist_tfx.pipeline import configs
 from mnist_tfx.pipeline import gate
 
 
 def create_pipeline(
     config: configs.PipelineConfig,
-    data_fingerprint: str = '',
-    code_fingerprint: str = '',
-    served_problem: str = '',
+    keys: cache_keys.CacheKeys = cache_keys.CacheKeys(),
     metadata_connection_config: Optional[metadata_store_pb2.ConnectionConfig] = None,
     enable_cache: bool = True,
 ) -> tfx_pipeline.Pipeline:
   """IDX files -> validated examples -> Transform -> Trainer -> gate -> serving directory.
 
-  The fingerprints go into parameters only so that a change of data or code is a
-  cache miss (see pipeline/fingerprint.py), and served_problem (a damaged served
-  model) likewise; with caching off they can stay empty.
+  `keys` go to the components' `cache_key` parameters, which only TFX's cache reads
+  (pipeline/cache_keys.py); with caching off they can stay empty.
   """
   # Reads the IDX files as tf.Examples: train from the newest spans, eval from
   # the fixed test set, previous (for drift) from the spans the last run trained on.
@@ -53,7 +51,7 @@ def create_pipeline(
       span_window=config.span_window,
       eval_root=config.eval_root,
       train_limit=config.train_limit,
-      input_fingerprint=data_fingerprint).with_id(ComponentId.IDX_EXAMPLE_GEN)
+      cache_key=keys.data).with_id(ComponentId.IDX_EXAMPLE_GEN)
 
   # The curated schema from the repository: imported, never re-inferred.
   schema_gen = ImportSchemaGen(
@@ -101,7 +99,7 @@ def create_pipeline(
       # StatisticsGen already describes the raw data; skipping Transform's own
       # pre- and post-transform statistics saves a pass over every example.
       disable_statistics=True,
-      custom_config={'code': code_fingerprint}).with_id(ComponentId.TRANSFORM)
+      custom_config={cache_keys.CUSTOM_CONFIG_KEY: keys.code}).with_id(ComponentId.TRANSFORM)
   transform.add_upstream_node(label_check)
 
   # Trains the course's batch-norm CNN and exports both serving signatures: from the
@@ -116,14 +114,14 @@ def create_pipeline(
       custom_config=payloads.TrainerSettings(
           recipe=config.recipe, epochs=config.epochs, cold_start=int(config.cold_start),
           precision=config.precision, seed=config.seed,
-          code=code_fingerprint).to_custom_config()).with_id(ComponentId.TRAINER)
+          cache_key=keys.code).to_custom_config()).with_id(ComponentId.TRAINER)
 
   # The model being served now: the baseline to beat (a Resolver Kubeflow can run).
   served_model = ServedModel(
       candidate=trainer.outputs['model'],
       serving_dir=config.serving_dir,
       refuse_corrupt=int(config.refuse_corrupt_served_model),
-      served_problem=served_problem).with_id(ComponentId.SERVED_MODEL)
+      cache_key=keys.served).with_id(ComponentId.SERVED_MODEL)
 
   # Blesses the candidate only above the gate's thresholds on the eval split.
   evaluator = GatedEvaluator(

@@ -83,7 +83,6 @@ _OTHER_MEANINGS = {
                                         "`span` property",
     ('lib/spans.py', 'span'): "IdxExampleGen's spans property, written",
     ('lib/run_record.py', 'span'): "IdxExampleGen's spans property",
-    ('pipeline/pipeline.py', 'code'): "Transform's custom_config: a key of TFX's cache only",
     ('pipeline/unchanged.py', 'code'): "the digest of what a run reads",
     ('trainer_module/model.py', 'recipe'): "Keras's get_config of the learning-rate schedule",
     ('trainer_module/model.py', 'epochs'): "Keras's get_config of the learning-rate schedule",

@@ -27,7 +27,7 @@ def IdxExampleGen(  # pylint: disable=invalid-name
     span_window: Parameter[int] = 1,
     eval_root: Parameter[str] = '',
     train_limit: Parameter[int] = 0,
-    input_fingerprint: Parameter[str] = '',
+    cache_key: Parameter[str] = '',
 ):
   """Writes `train` from the newest spans, `eval` from the fixed test set, `previous` for drift,
   and `test_span_<N>` from each trained span's own test digits, if it has some.
@@ -42,10 +42,10 @@ def IdxExampleGen(  # pylint: disable=invalid-name
       the oldest span's t10k-* pair (the canonical 10,000 test digits of data/mnist).
     train_limit: if > 0, only the first that many training examples of each span (train
       and previous; the test digits are read whole).
-    input_fingerprint: names, sizes and times of the input files, so that the
-      cache (keyed on parameters) sees a change of data; see pipeline/fingerprint.py.
+    cache_key: read by TFX's cache only: the data files' names, sizes and times, so
+      that new data is a cache miss (pipeline/cache_keys.py).
   """
-  del input_fingerprint  # Read by the cache, not here.
+  del cache_key  # TFX's cache reads it; this step never does.
   sources = spans_lib.sources(data_root, span_window, eval_root)
 
   counts, read = {}, {}

@@ -50,7 +50,7 @@ def test_span_tests_read_as_fields_and_named_confusions():
 
 def test_the_trainer_settings_are_the_custom_config_it_had():
   config = {'recipe': 'fast', 'epochs': 2, 'cold_start': 0, 'precision': 'float32',
-            'seed': 7, 'code': 'abc'}
+            'seed': 7, 'cache_key': 'abc'}
   settings = payloads.TrainerSettings.from_custom_config(config)
   assert settings.to_custom_config() == config
   assert list(settings.to_custom_config()) == list(config)  # The same order: the same key.
