@@ -188,7 +188,7 @@ def kubeflow(args: argparse.Namespace) -> int:
     else:
       started = backend.schedule(pipeline_id, version_id, config.pipeline_root, args.cron)
   if args.kubeflow_command == 'run':
-    print(f'Run: {started}')
+    print(f'Run: {started} ({backend.run_page(started)})')
   else:
     print(f'Recurring run: {started} ({args.cron})')
   return EXIT_OK

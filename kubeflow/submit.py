@@ -48,30 +48,36 @@ def check_reachable(host: str) -> None:
 
 @contextlib.contextmanager
 def others_quiet():
-  """Keeps what other libraries write to stderr off the terminal: Python's warnings, their
-  log records, TensorFlow's C++ logs, urllib3's retries. The command's own lines go to
-  stdout, and its errors are printed after this ends.
+  """Keeps what other libraries write off the terminal: Python's warnings, their log
+  records, TensorFlow's C++ logs, urllib3's retries, kfp's `Run details:` prints. The
+  command prints its own lines outside this, and its errors after it ends.
 
-  At the file descriptor, since C++ writes there. On a bug (anything but the user's
-  errors) what was held back is written out before the traceback, which needs it.
+  At the file descriptors, since C++ writes there. On a bug (anything but the user's
+  errors) what was held back goes to stderr before the traceback, which needs it.
   """
+  sys.stdout.flush()
   sys.stderr.flush()
-  terminal = os.dup(2)
+  terminal_out, terminal_err = os.dup(1), os.dup(2)
   with tempfile.TemporaryFile() as held:
+    os.dup2(held.fileno(), 1)
     os.dup2(held.fileno(), 2)
     try:
       yield
     except (BackendError, UsageError):
       raise
     except BaseException:
+      sys.stdout.flush()
       sys.stderr.flush()
       held.seek(0)
-      os.write(terminal, held.read())
+      os.write(terminal_err, held.read())
       raise
     finally:
+      sys.stdout.flush()
       sys.stderr.flush()
-      os.dup2(terminal, 2)
-      os.close(terminal)
+      os.dup2(terminal_out, 1)
+      os.dup2(terminal_err, 2)
+      os.close(terminal_out)
+      os.close(terminal_err)
 
 
 class Submitter:
@@ -102,6 +108,11 @@ class Submitter:
     version = self._call('upload the pipeline version', lambda: self._client.upload_pipeline_version(
         package, version_name, pipeline_id=pipeline_id, description=description))
     return pipeline_id, version.pipeline_version_id
+
+  def run_page(self, run_id: str) -> str:
+    """The run's page in the Kubeflow Pipelines UI, as kfp.Client links it from the host."""
+    host = self._host if '://' in self._host else 'https://' + self._host
+    return f'{host.rstrip("/")}/#/runs/details/{run_id}'
 
   def run(self, pipeline_id: str, version_id: str, pipeline_root: str) -> str:
     """Starts one run of the version; returns the run id."""

@@ -9,6 +9,8 @@ import http.server
 import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -133,3 +135,21 @@ def test_an_unreachable_backend_is_one_line_before_the_compile(tmp_path, capsys)
   assert line == (f'error: cannot reach Kubeflow Pipelines at {host}: Connection refused '
                   '(GET /apis/v2beta1/healthz)')
   assert not os.listdir(tmp_path)  # Checked before the compile, which writes the package.
+
+
+@pytest.mark.full  # It compiles in a fresh process: TFX's import and the compile, 15 s here.
+def test_a_run_from_a_terminal_shows_only_our_lines(backend, tmp_path):
+  """As a user starts it: no warning or log of TFX, TensorFlow, kfp or urllib3 on stderr
+  (without the TF_CPP_MIN_LOG_LEVEL the tests set), our three progress lines on stdout."""
+  _, host = backend
+  package = str(tmp_path / 'mnist-tfx.yaml')
+  environment = {k: v for k, v in os.environ.items() if k != 'TF_CPP_MIN_LOG_LEVEL'}
+  result = subprocess.run(
+      [sys.executable, '-m', 'mnist_tfx.app.cli', 'kubeflow', 'run', '--host', host,
+       '--image', 'mnist-tfx:v7', '--data-root', 'gs://my-bucket/mnist', '--output-dir',
+       OUTPUT_DIR, '--package', package],
+      cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300, check=False)
+  assert result.returncode == cli.EXIT_OK, result.stderr
+  assert result.stderr == ''
+  assert result.stdout.splitlines() == [f'Pipeline spec: {package}', 'Pipeline p1, version v1',
+                                        f'Run: r1 ({host}/#/runs/details/r1)']
