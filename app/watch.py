@@ -197,8 +197,11 @@ class _Watch:
         pending = None
         continue  # The next batch may have settled during the run.
       time.sleep(poll)
-    self.say(f'stopped ({self.stop.signal_name}): {self.counts["taken"]} batches taken, '
-             f'{self.counts["rejected"]} rejected, {self.counts["runs"]} runs')
+    if pending is not None:
+      self.say(f'span {pending} was added but not run: `mnist-pipeline run` with the same '
+               'options runs it')
+    self.say(f'stopped ({self.stop.signal_name}): batches taken {self.counts["taken"]}, '
+             f'rejected {self.counts["rejected"]}; runs {self.counts["runs"]}')
     return EXIT_OK
 
   def say(self, line: str) -> None:

@@ -118,7 +118,7 @@ def test_sigint_during_a_run_lets_it_finish_then_ends_with_status_0(story):
   decisions = _decisions(result.stdout)
   stop = decisions.index('SIGINT: stopping once the run for span 3 has finished')
   assert decisions[stop + 1].startswith('run for span 3: done (exit 0); pushed version ')
-  assert decisions[-1] == 'stopped (SIGINT): 2 batches taken, 1 rejected, 2 runs'
+  assert decisions[-1] == 'stopped (SIGINT): batches taken 2, rejected 1; runs 2'
   assert result.stdout.splitlines()[-1].endswith(decisions[-1])
 
 

@@ -198,7 +198,7 @@ def test_bad_batches_are_moved_aside_with_a_note_and_the_watch_goes_on(world):
   assert snapshot(world / 'data') == data_before  # No span added.
   assert not os.path.exists(world / 'outputs' / 'serving')  # No run.
   lines = watching.output().splitlines()
-  assert lines[-1].endswith('stopped (SIGINT): 0 batches taken, 2 rejected, 0 runs')
+  assert lines[-1].endswith('stopped (SIGINT): batches taken 0, rejected 2; runs 0')
   # The log file holds the same decisions, dated.
   log, = os.listdir(world / 'outputs' / 'logs')
   logged = (world / 'outputs' / 'logs' / log).read_text().splitlines()
@@ -217,7 +217,7 @@ def test_what_is_not_a_batch_is_said_once_and_left_alone(world):
   assert status == 0
   output = watching.output()
   assert output.count('notes.txt') == 1 and output.count('empty: arrived') == 1
-  assert '.copying' not in output and 'rejected' not in output.replace('0 rejected', '')
+  assert '.copying' not in output and 'rejected' not in output.replace('rejected 0', '')
   assert sorted(os.listdir(world / 'inbox')) == ['.copying', '.watch.lock', 'empty', 'notes.txt']
 
 
@@ -231,7 +231,7 @@ def test_a_signal_between_runs_ends_it_at_once_with_one_line(world, number):
   assert seconds < 3  # One poll (at most a second), and the exit.
   new = watching.output()[len(before):].splitlines()
   name = signal.Signals(number).name
-  assert new[-1].endswith(f'stopped ({name}): 0 batches taken, 0 rejected, 0 runs')
+  assert new[-1].endswith(f'stopped ({name}): batches taken 0, rejected 0; runs 0')
 
 
 def test_a_second_watch_of_the_same_inbox_is_refused(world):
