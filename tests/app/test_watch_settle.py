@@ -14,6 +14,7 @@ import time
 
 import pytest
 
+from mnist_tfx.app import run_lock
 from mnist_tfx.app import watch
 from tests.support import idx_files
 from tests.support.folders import snapshot
@@ -294,3 +295,31 @@ def test_a_refusal_is_one_line_with_the_exit_status_and_nothing_made_or_imported
   assert imported == []
   assert sorted(os.listdir(tmp_path)) == ['inbox', 'notes.txt']
   assert os.listdir(tmp_path / 'inbox') == []
+
+
+def test_a_batch_waits_for_a_data_root_that_cannot_take_it_and_its_run_for_a_busy_folder(
+    world):
+  """Neither is the batch's fault: it is not rejected. The stop names the span not run."""
+  watching = Watching(world, 'inbox', '--data-root', 'data', '--output-dir', 'outputs',
+                      '--settle-seconds', '0.3')
+  watching.wait_for('watching inbox')
+  (world / 'data' / 'span-x').mkdir()  # Not a span folder: add-span cannot list the spans.
+  with run_lock.hold(str(world / 'outputs')):  # A `run` started by hand.
+    _batch(world / 'inbox' / 'b1', count=100, start=1000)
+    watching.wait_for('b1: could not be added, tried again in 0.3 s: data/span-x: not a span')
+    assert os.listdir(world / 'inbox' / 'b1')  # Still there, not rejected.
+    os.rmdir(world / 'data' / 'span-x')
+    watching.wait_for('b1: added as span 2 (data/span-2)')
+    watching.wait_for('run for span 2: waits, outputs is in use by another process')
+    time.sleep(1)  # Several polls: said once, and no run starts.
+    status, _, stderr = watching.stop()
+  assert status == 0 and stderr == ''
+  lines = [line.split(' ', 1)[1] for line in watching.output().splitlines()]
+  assert lines.count('run for span 2: waits, outputs is in use by another process') == 1
+  assert 'run for span 2: starting' not in lines
+  assert lines[-3:] == [
+      'SIGINT: stopping',
+      'span 2 was added but not run: `mnist-pipeline run` with the same options runs it',
+      'stopped (SIGINT): batches taken 1, rejected 0; runs 0']
+  assert os.listdir(world / 'inbox' / watch.DONE) == ['b1']
+  assert not os.path.exists(world / 'outputs' / 'serving')
