@@ -125,8 +125,10 @@ def rollback(args: argparse.Namespace) -> int:
   options.check_store(args.output_dir)
   from mnist_tfx.lib import serving_dir
   config = configs.PipelineConfig(output_dir=args.output_dir)
-  with run_lock.hold(config.output_dir):
-    new_version = serving_dir.rollback(config.serving_dir, args.version)
+  new_version = None
+  if serving_dir.served_as(config.serving_dir, args.version) is None:  # Else not even the lock.
+    with run_lock.hold(config.output_dir):
+      new_version = serving_dir.rollback(config.serving_dir, args.version)
   pushed = serving_dir.origin(config.serving_dir, args.version)
   if new_version is None:
     served = serving_dir.latest_version(config.serving_dir)

@@ -188,7 +188,7 @@ def rollback(serving_dir: str, version: str) -> Optional[str]:
   if version not in versions(serving_dir):
     raise UsageError(f'no version {version} in {serving_dir} '
                      f'(versions: {", ".join(versions(serving_dir)) or "none"})')
-  if origin(serving_dir, version) == origin(serving_dir, latest_version(serving_dir)):
+  if served_as(serving_dir, version) is not None:
     return None
   return publish(os.path.join(serving_dir, version), serving_dir,
                  note={ROLLBACK_NOTE: origin(serving_dir, version)})
@@ -212,6 +212,15 @@ def rolled_back_from(serving_dir: str, version: str) -> Optional[str]:
 def origin(serving_dir: str, version: str) -> str:
   """The pushed version whose model `version` holds: the one a rollback copied, or itself."""
   return rolled_back_from(serving_dir, version) or version
+
+
+def served_as(serving_dir: str, version: str) -> Optional[str]:
+  """The version served now if it holds `version`'s model (it is `version`, a copy of it, or
+  a copy of the version `version` copies), else None."""
+  served = latest_version(serving_dir)
+  if served is None or origin(serving_dir, served) != origin(serving_dir, version):
+    return None
+  return served
 
 
 def published_at(version: str) -> float:

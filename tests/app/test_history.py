@@ -77,6 +77,13 @@ def test_a_rollback_to_the_model_served_says_so_and_writes_nothing(outputs):
     code, said = cli_output('rollback', version, '--output-dir', outputs)
     assert code == cli.EXIT_OK and 'is already served' in said and 'nothing was written' in said
   assert snapshot(outputs) == before
+  # Not even the run lock is made where there was none (a store and a serving folder alone).
+  bare = outputs.parent / 'bare'
+  copy_run(outputs, bare)
+  code, said = cli_output('rollback', copy, '--output-dir', bare)
+  assert (code, said) == (cli.EXIT_OK,
+                          f'Version {copy} is already served; nothing was written.\n')
+  assert sorted(os.listdir(bare)) == ['metadata.sqlite', 'serving']
 
 
 def test_lineage_paths_are_the_moved_folders_own(outputs, first_run):

@@ -155,6 +155,9 @@ def test_a_rollback_to_the_model_served_writes_nothing(tmp_path):
   copy = serving_dir.rollback(serving, first)
   after_copy = snapshot(serving)
   # The version served is a copy of `first`: asking for either serves nothing new.
+  assert serving_dir.served_as(serving, first) == serving_dir.served_as(serving, copy) == copy
+  assert serving_dir.served_as(serving, second) is None
+  assert serving_dir.served_as(serving, '12') is None  # No such version.
   assert serving_dir.rollback(serving, first) is None
   assert serving_dir.rollback(serving, copy) is None
   assert snapshot(serving) == after_copy
