@@ -37,11 +37,11 @@ class RunRecord:
   # did not complete), and why it was not trusted, if it was not.
   served_version: Optional[str] = None
   served_problem: Optional[str] = None
-  # LabelCheck's record (components/label_check.py): the served model's agreement with the
+  # LabelCheck's record (components/label_check/): the served model's agreement with the
   # training labels; None when it did not complete (or the pipeline has none).
   label_check: Optional[payloads.LabelCheckResult] = None
   labels_stopped: bool = False  # LabelCheck stopped the run: the labels looked wrong.
-  # SpanTest's record (components/span_test.py): per trained span with test digits of its
+  # SpanTest's record (components/span_test/): per trained span with test digits of its
   # own, the candidate's accuracy on them; [] when none has, None when it did not complete.
   span_tests: Optional[List[payloads.SpanTest]] = None
   # StartingModel's: the version served when the data arrived ('' if none, None if the

@@ -26,7 +26,7 @@ from mnist_tfx.lib.errors import UsageError
 _SPAN_NAME = re.compile(r'span-([1-9][0-9]*)')
 _INCOMING_PREFIX = '.incoming-'
 COMPLETE_MARKER = 'SPAN_COMPLETE'  # Written last into a span on an object store.
-# The split of a trained span's own t10k-* pair: test_span_<number> (components/span_test.py).
+# The split of a trained span's own t10k-* pair: test_span_<number> (components/span_test/).
 _SPAN_TEST_PREFIX = 'test_span_'
 
 

@@ -20,11 +20,11 @@ from mnist_tfx.components.atomic_pusher.component import AtomicPusher
 from mnist_tfx.components.data_gate.component import DataGate
 from mnist_tfx.components.gated_evaluator.component import GatedEvaluator
 from mnist_tfx.components.idx_example_gen.component import IdxExampleGen
-from mnist_tfx.components.label_check import LabelCheck
+from mnist_tfx.components.label_check.component import LabelCheck
 from mnist_tfx.components.run_report.component import RunReport
-from mnist_tfx.components.served_model import ServedModel
-from mnist_tfx.components.span_test import SpanTest
-from mnist_tfx.components.starting_model import StartingModel
+from mnist_tfx.components.served_model.component import ServedModel
+from mnist_tfx.components.span_test.component import SpanTest
+from mnist_tfx.components.starting_model.component import StartingModel
 from mnist_tfx.lib import payloads
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.lib.contracts import Output

@@ -78,7 +78,7 @@ def test_names_that_cross_a_boundary_are_spelt_only_in_contracts():
 # spelt: (file, key) -> what they name there.
 _OTHER_MEANINGS = {
     ('app/history.py', 'span'): "IdxExampleGen's spans property (lib/spans.py's describe)",
-    ('components/label_check.py', 'span'): "IdxExampleGen's spans property",
+    ('components/label_check/component.py', 'span'): "IdxExampleGen's spans property",
     ('pipeline/run_reader.py', 'span'): "IdxExampleGen's spans property, and TFX's Examples "
                                         "`span` property",
     ('lib/spans.py', 'span'): "IdxExampleGen's spans property, written",
@@ -137,3 +137,36 @@ def test_the_payload_check_sees_a_bare_key():
   tree = ast.parse("agreement = found['agreement']\nfound = {'warm': True}\n")
   spelt = [node.value for node in _used_as_keys(tree) if isinstance(node, ast.Constant)]
   assert [key for key in spelt if key in _payload_keys()] == ['agreement', 'warm']
+
+
+def test_every_component_is_a_folder_of_one_of_the_two_shapes():
+  """components/README.md: a function component alone in component.py, or a stock component
+  extended by component.py (a class) and executor.py; spec.py only beside those."""
+  root = os.path.join(idx_files.PROJECT, 'components')
+  loose = [name for name in os.listdir(root) if name.endswith('.py') and name != '__init__.py']
+  assert not loose, f'components/ holds modules outside a component folder: {loose}'
+  shapes = {}
+  for name in sorted(os.listdir(root)):
+    folder = os.path.join(root, name)
+    if not os.path.isdir(folder) or name.startswith(('_', '.')):
+      continue
+    files = set(os.listdir(folder))
+    assert {'__init__.py', 'component.py'} <= files, f'components/{name}: {sorted(files)}'
+    with open(os.path.join(folder, 'component.py')) as f:
+      tree = ast.parse(f.read())
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)
+                 and any(getattr(d, 'id', None) == 'component' for d in node.decorator_list)]
+    classes = [node for node in tree.body if isinstance(node, ast.ClassDef)
+               and any(isinstance(n, ast.Assign) and n.targets[0].id == 'EXECUTOR_SPEC'
+                       for n in node.body if isinstance(n, ast.Assign))]
+    if functions and not classes and not {'executor.py', 'spec.py'} & files:
+      shapes[name] = 'function'
+    elif classes and not functions and 'executor.py' in files:
+      shapes[name] = 'extended'
+    else:
+      shapes[name] = f'neither: {len(functions)} @component, {len(classes)} classes, {files}'
+  assert all(shape in ('function', 'extended') for shape in shapes.values()), shapes
+  assert shapes == {
+      'atomic_pusher': 'extended', 'data_gate': 'extended', 'gated_evaluator': 'extended',
+      'idx_example_gen': 'function', 'label_check': 'function', 'run_report': 'function',
+      'served_model': 'function', 'span_test': 'function', 'starting_model': 'function'}

@@ -81,7 +81,7 @@ def test_every_threshold_missed_is_named_and_nothing_is_blessed(tmp_path, tiny_t
   regression from the served model each fail, and nothing else does."""
   from mnist_tfx.lib import evaluation as metrics
   from mnist_tfx.components.gated_evaluator.component import GatedEvaluator
-  from mnist_tfx.components.served_model import ServedModel
+  from mnist_tfx.components.served_model.component import ServedModel
   from mnist_tfx.lib import serving_dir
   from mnist_tfx.lib.contracts import ComponentId
   accuracy, per_digit = _figures(tiny_trained)

@@ -64,7 +64,7 @@ def _span_2(folder, tiny_trained, images, labels):
 
 def _check(folder, examples, served_model):
   """Runs the executor as the LabelCheck step does; its `check` artifact."""
-  from mnist_tfx.components.label_check import LabelCheck
+  from mnist_tfx.components.label_check.component import LabelCheck
   check = artifacts.new('File', folder / 'check')
   LabelCheck.EXECUTOR_SPEC.executor_class().Do(
       {'examples': [examples], 'served': [served_model]}, {'check': [check]}, {'margin': MARGIN})

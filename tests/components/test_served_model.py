@@ -16,7 +16,7 @@ from tests.support import folders
 
 def _served_model(tmp_path, tiny_trained, serving, refuse_corrupt=0):
   """Runs the executor as the ServedModel step does; its `baseline` artifact."""
-  from mnist_tfx.components.served_model import ServedModel
+  from mnist_tfx.components.served_model.component import ServedModel
   baseline = artifacts.new('Model', tmp_path / 'baseline')
   ServedModel.EXECUTOR_SPEC.executor_class().Do(
       {'candidate': [artifacts.artifact(tiny_trained['model'])]}, {'baseline': [baseline]},
@@ -69,7 +69,7 @@ def test_a_damaged_version_leaves_the_baseline_empty_saying_why(tmp_path, tiny_t
 
 
 def test_refuse_corrupt_stops_naming_the_version_and_the_damage(tmp_path, tiny_trained):
-  from mnist_tfx.components.served_model import CorruptServedModel
+  from mnist_tfx.components.served_model.component import CorruptServedModel
   serving, newest, damaged = _damaged(tmp_path, tiny_trained)
   with pytest.raises(CorruptServedModel) as error:
     _served_model(tmp_path, tiny_trained, serving, refuse_corrupt=1)

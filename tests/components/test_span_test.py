@@ -40,7 +40,7 @@ def _examples(folder, tiny_trained, mnist_arrays, own_test_digits):
 
 def _span_test(folder, examples, tiny_trained):
   """Runs the executor as the SpanTest step does; what it wrote, checked against its property."""
-  from mnist_tfx.components.span_test import SpanTest
+  from mnist_tfx.components.span_test.component import SpanTest
   span_tests = artifacts.new('File', folder / 'span_tests')
   SpanTest.EXECUTOR_SPEC.executor_class().Do(
       {'examples': [examples], 'model': [artifacts.artifact(tiny_trained['model'])]},

@@ -250,7 +250,7 @@ def test_the_evaluators_step_is_told_apart_as_tfx_tells_it():
   # pylint: enable=g-import-not-at-top
   classes = [import_utils.import_class_by_path(path) for path in (
       'mnist_tfx.components.gated_evaluator.executor.Executor',
-      'mnist_tfx.components.starting_model.StartingModel_Executor',
+      'mnist_tfx.components.starting_model.component.StartingModel_Executor',
       'mnist_tfx.components.atomic_pusher.executor.Executor')]
   classes += [evaluator_executor.Executor, statistics_executor.Executor]
   told = {cls: entrypoint.is_evaluator(cls) for cls in classes}

@@ -55,7 +55,7 @@ def _stopped(folder, small_data_root, served_model, span_labels) -> str:
   """IdxExampleGen's examples of the small slice plus a span 2 with these labels, then
   LabelCheck's executor; the message of the DataError it must raise."""
   from mnist_tfx.components.idx_example_gen.component import IdxExampleGen
-  from mnist_tfx.components.label_check import LabelCheck
+  from mnist_tfx.components.label_check.component import LabelCheck
   images, _ = idx_files.read_split('train', SPAN.stop)
   root = folder / 'data'
   shutil.copytree(small_data_root, root)

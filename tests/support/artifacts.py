@@ -70,7 +70,7 @@ def new(kind: str, uri):
 def starting_model(folder, examples, serving):
   """Runs StartingModel's executor as its step does, on an Examples artifact and a serving
   directory; returns its `served` artifact (under folder/served)."""
-  from mnist_tfx.components.starting_model import StartingModel
+  from mnist_tfx.components.starting_model.component import StartingModel
   served = new('Model', folder / 'served')
   StartingModel.EXECUTOR_SPEC.executor_class().Do(
       {'examples': [examples]}, {'served': [served]}, {'serving_dir': str(serving)})
@@ -144,7 +144,7 @@ def make_trained(folder) -> dict:
   from tfx.components.trainer import executor as trainer_executor
   from tfx.components.transform import executor as transform_executor
   from mnist_tfx.components.idx_example_gen.component import IdxExampleGen
-  from mnist_tfx.components.starting_model import StartingModel
+  from mnist_tfx.components.starting_model.component import StartingModel
   from mnist_tfx.lib.contracts import ComponentId
 
   started = time.perf_counter()
@@ -175,7 +175,7 @@ def make_evaluated(folder, trained: dict) -> dict:
   """ServedModel on an empty serving directory, then GatedEvaluator on the trained model
   under LOW_GATE. Returns artifact JSON under 'baseline', 'evaluation', 'blessing'; 'seconds'."""
   from mnist_tfx.components.gated_evaluator.component import GatedEvaluator
-  from mnist_tfx.components.served_model import ServedModel
+  from mnist_tfx.components.served_model.component import ServedModel
   from mnist_tfx.lib.contracts import ComponentId
 
   started = time.perf_counter()

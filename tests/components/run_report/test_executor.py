@@ -22,9 +22,9 @@ from tests.support.cli_runs import REPORT_FIGURES
 @pytest.fixture(scope='module')
 def report(tmp_path_factory, tiny_trained, tiny_evaluated, tiny_described):
   """(the report artifact, the page) of the executor run as the RunReport step runs it."""
-  from mnist_tfx.components.label_check import LabelCheck
+  from mnist_tfx.components.label_check.component import LabelCheck
   from mnist_tfx.components.run_report.component import RunReport
-  from mnist_tfx.components.span_test import SpanTest
+  from mnist_tfx.components.span_test.component import SpanTest
   from mnist_tfx.lib.contracts import ComponentId
   folder = tmp_path_factory.mktemp('run_report')
   properties = artifacts.exec_properties(artifacts.pipeline_config(folder, **artifacts.LOW_GATE))
