@@ -91,3 +91,57 @@ def test_a_damaged_model_is_refused_in_one_line(first_run, tmp_path, capsys, mni
   assert error == (f'error: the newest version is damaged: {graph}: changed since it was '
                    'pushed (SHA-256 differs) (mnist-pipeline run replaces it; rollback serves '
                    'an earlier one)\n')
+
+
+def test_a_bad_file_in_a_folder_is_one_line_and_the_rest_are_answered(
+    first_run, mnist_arrays, tmp_path, capsys):
+  output_dir, _ = first_run
+  images, labels = mnist_arrays['eval']
+  folder = _write(tmp_path / 'digits', images[:DIGITS], labels[:DIGITS], True)
+  Image.new('RGB', (80, 80), 'white').save(folder / '05-blank.jpg')
+  Image.fromarray(np.full((5, 5), 255, np.uint8)).save(folder / '06-tiny.png')
+  (folder / '07-notes.png').write_text('a shopping list')
+  capsys.readouterr()
+  assert cli.main(['predict', str(folder), str(tmp_path / 'missing.png'),
+                   '--output-dir', str(output_dir)]) == cli.EXIT_BAD_DATA
+  out, err = capsys.readouterr()
+  assert err.splitlines() == [
+      f'error: bad input data: {folder / "05-blank.jpg"}: empty image: no ink stands out '
+      'from the background',
+      f'error: bad input data: {folder / "06-tiny.png"}: too small to hold a digit: 5x5 '
+      'pixels (at least 16x16)',
+      f'error: bad input data: {folder / "07-notes.png"}: not a PNG or JPEG image',
+      f'error: bad input data: {tmp_path / "missing.png"}: no such file or folder']
+  lines = out.splitlines()
+  assert lines[0].startswith('model: ')
+  assert [line.split(':')[0] for line in lines[1:]] == [
+      str(folder / f'{index:02d}-{label}.png') for index, label in enumerate(labels[:DIGITS])]
+
+  assert cli.main(['predict', str(folder), '--output-dir', str(output_dir),
+                   '--json']) == cli.EXIT_BAD_DATA
+  out, err = capsys.readouterr()
+  answer = json.loads(out)
+  assert len(answer['predictions']) == DIGITS
+  assert [refused['path'] for refused in answer['refused']] == [
+      str(folder / name) for name in ('05-blank.jpg', '06-tiny.png', '07-notes.png')]
+  assert len(err.splitlines()) == 3
+
+
+def test_two_digits_in_one_image_are_answered_as_unsure(first_run, mnist_arrays, tmp_path,
+                                                        capsys):
+  output_dir, _ = first_run
+  images, _ = mnist_arrays['eval']
+  digits = [255 - image.reshape(28, 28) for image in images[1:3]]  # 2 and 1, ink on paper.
+  pair = tmp_path / 'pair.png'
+  Image.fromarray(np.concatenate(digits, axis=1)).resize((224, 112)).save(pair)
+  one = tmp_path / 'one.png'
+  Image.fromarray(digits[0]).resize((112, 112)).save(one)
+  capsys.readouterr()
+  assert cli.main(['predict', str(pair), str(one), '--output-dir', str(output_dir),
+                   '--json']) == cli.EXIT_OK
+  predictions = json.loads(capsys.readouterr().out)['predictions']
+  assert predictions[0]['unsure'][0] == 'it seems to hold 2 digits (the largest was read)'
+  assert not any('digits' in why for why in predictions[1]['unsure'])
+  assert cli.main(['predict', str(pair), '--output-dir', str(output_dir)]) == cli.EXIT_OK
+  line = capsys.readouterr().out.splitlines()[1]
+  assert line.startswith(f'{pair}: ') and ', unsure: it seems to hold 2 digits' in line
