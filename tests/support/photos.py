@@ -131,12 +131,18 @@ def photos(which: str) -> List[Photo]:
       add(kind, digit, ink, True)
       for _ in range(FONT_PHOTOS_PER_DIGIT):
         add(kind, digit, ink, False)
-  first = 0 if which == TEST else TUNE_FIRST_DIGIT
-  images, labels = idx_files.read_split('eval', first + HANDWRITTEN_PHOTOS + HANDWRITTEN_CLEAN)
-  for index in range(first, first + HANDWRITTEN_PHOTOS + HANDWRITTEN_CLEAN):
+  indices = handwritten_indices(which)
+  images, labels = idx_files.read_split('eval', indices.stop)
+  for index in indices:
     add('mnist', int(labels[index]), handwritten(images[index]),
-        index >= first + HANDWRITTEN_PHOTOS)
+        index >= indices.start + HANDWRITTEN_PHOTOS)
   return made
+
+
+def handwritten_indices(which: str) -> range:
+  """The t10k digits a set draws: photographed first, then the clean ones."""
+  first = 0 if which == TEST else TUNE_FIRST_DIGIT
+  return range(first, first + HANDWRITTEN_PHOTOS + HANDWRITTEN_CLEAN)
 
 
 def write(folder, made: List[Photo]) -> List[str]:
