@@ -290,10 +290,13 @@ def _parser() -> argparse.ArgumentParser:
       'predict', help='the digit in each image file, by the newest pushed model')
   predict_parser.add_argument(
       'files', nargs='+', metavar='FILE',
-      help='PNG or JPEG files of one handwritten digit each, or folders of them')
+      help='PNG or JPEG files of one handwritten digit each, or folders of them; a file '
+           'that cannot be read is refused on its own line, the others are answered, '
+           'and the exit status is then 2')
   predict_parser.add_argument('--output-dir', default=configs.PipelineConfig.output_dir)
   predict_parser.add_argument('--json', action='store_true',
-                              help='print JSON (file, digit, probability, all ten probabilities)')
+                              help='print JSON (file, digit, probability, all ten '
+                                   'probabilities, why it is unsure; the files refused)')
   predict_parser.set_defaults(command_function=predict)
 
   kubeflow_parser = commands.add_parser(
