@@ -130,6 +130,8 @@ def _ink(gray: np.ndarray, path: str):
     gray = 255.0 - gray
   ink = np.clip(gray - _background(gray, BACKGROUND_PERCENTILE), 0, None)
   grain = ink - ndimage.median_filter(ink, size=3)
+  # The grain's standard deviation, from its median absolute deviation (x 1.4826 for
+  # normal noise): strokes, a minority of pixels, do not move it.
   noise = 1.4826 * float(np.median(np.abs(grain - np.median(grain))))
   smooth = ndimage.gaussian_filter(ink, sigma=_blur(gray))
   contrast = float(smooth.max())
