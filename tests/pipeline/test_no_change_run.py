@@ -12,6 +12,7 @@ import shutil
 
 import pytest
 
+from mnist_tfx.lib import serving_dir
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.pipeline import unchanged
 from tests.support.cli_runs import TINY
@@ -39,6 +40,10 @@ def story(tmp_path_factory, tiny_data_root):
   run('same again')
   run('configuration changed', '--max-regression', '0.5')
   run('configuration changed, same again', '--max-regression', '0.5')
+  # A newer version, published as a push would, so that the rollback goes back to an
+  # earlier one (a rollback to the version served writes nothing).
+  serving = os.path.join(outputs, 'serving')
+  serving_dir.publish(os.path.join(serving, served_versions(outputs)[0]), serving)
   runs['rollback'] = run_warm('rollback', served_versions(outputs)[0], '--output-dir', outputs)
   run('after the rollback', '--max-regression', '0.5')
   run('after the rollback, same again', '--max-regression', '0.5')
