@@ -6,6 +6,7 @@ outcome (pipeline/unchanged.py), without TFX; else the run with its log file, th
 summary read back from ML Metadata, and the exit status.
 """
 
+import os
 import sys
 import time
 import traceback
@@ -20,6 +21,7 @@ from mnist_tfx.app.exit_codes import EXIT_CANARY_FAILED
 from mnist_tfx.app.exit_codes import EXIT_FAILED
 from mnist_tfx.app.exit_codes import EXIT_NOT_BLESSED
 from mnist_tfx.app.exit_codes import EXIT_PUSHED
+from mnist_tfx.lib.contracts import Environment
 from mnist_tfx.lib.errors import DataError
 from mnist_tfx.pipeline import configs
 from mnist_tfx.pipeline import local_runner
@@ -52,6 +54,7 @@ def run(config: configs.PipelineConfig) -> int:
 def _run_logged(config: configs.PipelineConfig, inputs_key: str) -> int:
   """Runs with every output in the log file; the terminal gets progress and the summary."""
   log_path, terminal = logs.to_file(config.log_dir)
+  os.environ[Environment.RUN_LOG] = log_path  # Named on the run report's page.
   terminal.write(f'mnist-pipeline: data {config.data_root}, outputs {config.output_dir}\n'
                  f'Log: {log_path}\n')
   # pylint: disable=g-import-not-at-top

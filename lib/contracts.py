@@ -100,3 +100,10 @@ class Signature:
   """The exported SavedModel's signatures (trainer_module/signatures.py)."""
   SERVING_DEFAULT = 'serving_default'  # Serialized tf.Examples.
   SERVING_PIXELS = 'serving_pixels'  # Raw pixels, for REST clients.
+
+
+class Environment:
+  """Environment variables one part sets for another in the same process."""
+  # A local run's log file (app/local_run.py), named on the run report's page; unset on
+  # Kubeflow, where each step's log is the pod's.
+  RUN_LOG = 'MNIST_TFX_RUN_LOG'

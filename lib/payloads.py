@@ -143,6 +143,14 @@ class TrainerSettings:
   def to_custom_config(self) -> dict:
     return dataclasses.asdict(self)
 
+  def to_json(self) -> str:
+    """For the run report, which shows them."""
+    return json.dumps(self.to_custom_config())
+
+  @classmethod
+  def from_json(cls, text: str) -> 'TrainerSettings':
+    return cls.from_custom_config(json.loads(text) if text else None)
+
   @classmethod
   def from_custom_config(cls, config: Optional[dict]) -> 'TrainerSettings':
     names = {field.name for field in dataclasses.fields(cls)}

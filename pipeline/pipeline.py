@@ -102,6 +102,9 @@ def create_pipeline(
       custom_config={cache_keys.CUSTOM_CONFIG_KEY: keys.code}).with_id(ComponentId.TRANSFORM)
   transform.add_upstream_node(label_check)
 
+  trainer_settings = payloads.TrainerSettings(
+      recipe=config.recipe, epochs=config.epochs, cold_start=int(config.cold_start),
+      precision=config.precision, seed=config.seed, cache_key=keys.code)
   # Trains the course's batch-norm CNN and exports both serving signatures: from the
   # starting model's weights when it has the same architecture (a shorter schedule),
   # else from random weights.
@@ -111,10 +114,7 @@ def create_pipeline(
       transform_graph=transform.outputs['transform_graph'],
       schema=schema_gen.outputs['schema'],
       base_model=starting_model.outputs[Output.SERVED],
-      custom_config=payloads.TrainerSettings(
-          recipe=config.recipe, epochs=config.epochs, cold_start=int(config.cold_start),
-          precision=config.precision, seed=config.seed,
-          cache_key=keys.code).to_custom_config()).with_id(ComponentId.TRAINER)
+      custom_config=trainer_settings.to_custom_config()).with_id(ComponentId.TRAINER)
 
   # The model being served now: the baseline to beat (a Resolver Kubeflow can run).
   served_model = ServedModel(
@@ -165,7 +165,9 @@ def create_pipeline(
       pushed_model=pusher.outputs['pushed_model'],
       accuracy_threshold=config.accuracy_threshold,
       digit_accuracy_floor=config.digit_accuracy_floor,
-      max_regression=config.max_regression).with_id(ComponentId.RUN_REPORT)
+      max_regression=config.max_regression,
+      data_root=config.data_root,
+      trainer_settings=trainer_settings.to_json()).with_id(ComponentId.RUN_REPORT)
 
   return tfx_pipeline.Pipeline(
       pipeline_name=configs.PIPELINE_NAME,

@@ -41,7 +41,8 @@ def _contract_values():
   # Not contracts.Output: its keys are common words ('examples', 'baseline') that also
   # name other things (TFMA's baseline model, a signature's input). The run record's
   # test (tests/pipeline/test_local_run.py) shows that readers and writers agree on them.
-  for kind in (contracts.ComponentId, contracts.Property, contracts.File, contracts.Signature):
+  for kind in (contracts.ComponentId, contracts.Property, contracts.File, contracts.Signature,
+               contracts.Environment):
     for name, value in vars(kind).items():
       if not name.startswith('_') and isinstance(value, str):
         values[value] = f'contracts.{kind.__name__}.{name}'

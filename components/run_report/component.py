@@ -6,6 +6,7 @@ named by its import path, so the Kubeflow UI would not render it as system.HTML
 either): the page is a `File` artifact whose folder holds index.html.
 """
 
+import datetime
 import os
 
 from tfx.dsl.component.experimental.annotations import InputArtifact
@@ -26,6 +27,7 @@ from tfx.types.standard_artifacts import PushedModel
 from mnist_tfx.components.run_report import facts
 from mnist_tfx.components.run_report import page
 from mnist_tfx.lib import contracts
+from mnist_tfx.lib import payloads
 from mnist_tfx.lib import run_record
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.lib.contracts import Output
@@ -45,6 +47,8 @@ def RunReport(  # pylint: disable=invalid-name
     accuracy_threshold: Parameter[float],
     digit_accuracy_floor: Parameter[float],
     max_regression: Parameter[float],
+    data_root: Parameter[str] = '',
+    trainer_settings: Parameter[str] = '',
     pushed_model: InputArtifact[PushedModel] = None,
     label_check: InputArtifact[File] = None,
     span_tests: InputArtifact[File] = None,
@@ -69,6 +73,9 @@ def RunReport(  # pylint: disable=invalid-name
     accuracy_threshold: the gate's overall threshold, drawn on the bars.
     digit_accuracy_floor: the gate's per-digit floor, drawn on the bars.
     max_regression: how far below the served model the candidate may be.
+    data_root: where the run read its spans, shown in the page's header.
+    trainer_settings: the Trainer's settings (lib/payloads.py's TrainerSettings, JSON):
+      recipe, epochs, seed and precision as asked, and the code's fingerprint.
     pushed_model: the Pusher's, for where the model went; optional, so that a
       report is written whatever happened to it.
     label_check: LabelCheck's, the served model's agreement with the training labels.
@@ -87,9 +94,15 @@ def RunReport(  # pylint: disable=invalid-name
         record, component,
         {key: artifact.mlmd_artifact for key, artifact in outputs.items() if artifact is not None},
         failed=False)
+  about = page.About(
+      written=datetime.datetime.now(datetime.timezone.utc),
+      data_root=data_root,
+      settings=payloads.TrainerSettings.from_json(trainer_settings),
+      log_path=os.environ.get(contracts.Environment.RUN_LOG, ''))
   html = page.build(
       record,
       page.Gate(accuracy_threshold, digit_accuracy_floor, max_regression),
+      about,
       model_uri=model.uri,
       history=facts.history(model_run.uri),
       splits=facts.statistics(statistics),

@@ -8,6 +8,7 @@ tables scroll sideways inside their box rather than widen the page.
 
 import base64
 import dataclasses
+import datetime
 import html
 from typing import Dict, List, Optional
 
@@ -51,7 +52,16 @@ class Gate:
   max_regression: float
 
 
-def build(record: run_record.RunRecord, gate: Gate, model_uri: str,
+@dataclasses.dataclass
+class About:
+  """The run itself, for the page's header: when, with what, and where its log is."""
+  written: datetime.datetime  # When the page was written, at the end of the run (UTC).
+  data_root: str
+  settings: payloads.TrainerSettings
+  log_path: str  # '' when the run kept no log file of its own (Kubeflow: each step's pod log).
+
+
+def build(record: run_record.RunRecord, gate: Gate, about: About, model_uri: str,
           history: payloads.TrainingHistory, splits: Dict[str, facts_lib.SplitData],
           anomalies: Dict[str, List[str]], predictions: facts_lib.Predictions) -> str:
   """The whole page, top to bottom in the order a reader asks: verdict, training, test, data."""
@@ -66,6 +76,7 @@ def build(record: run_record.RunRecord, gate: Gate, model_uri: str,
       f'<body><main data-accuracy="{accuracy!r}" data-test-digits="{len(predictions.labels)}" '
       f'data-misclassified="{len(wrong)}" data-misclassified-shown="{len(shown)}">',
       '<h1>mnist-tfx run report</h1>',
+      *_about(about, gate),
       f'<p class="muted">Candidate model: {_e(model_uri)}</p>',
   ]
   parts += _decision(record, gate)
@@ -74,6 +85,24 @@ def build(record: run_record.RunRecord, gate: Gate, model_uri: str,
   parts += _data(splits, anomalies, labels)
   parts += ['</main>', '</body>', '</html>']
   return '\n'.join(parts) + '\n'
+
+
+def _about(about: About, gate: Gate) -> List[str]:
+  settings = about.settings
+  epochs = f'{settings.epochs}' if settings.epochs else "the recipe's own"
+  seed = f'{settings.seed}' if settings.seed is not None else 'drawn at random'
+  log = (f'<code>{_e(about.log_path)}</code>' if about.log_path
+         else 'each step\'s own (no log file of the run)')
+  return [
+      f'<p id="run">Run of {about.written:%Y-%m-%d %H:%M:%S} UTC (when this page was written, '
+      f'at its end). Data: <code>{_e(about.data_root)}</code>. Log: {log}.</p>',
+      '<p id="options" class="muted">Options: recipe '
+      f'{_e(settings.recipe or "the default")}, epochs {_e(epochs)}, seed {_e(seed)}, '
+      f'precision {_e(settings.precision or "float32")}'
+      f'{", cold start" if settings.cold_start else ""}; gate: overall &ge; '
+      f'{gate.accuracy_threshold:g}, each digit &ge; {gate.digit_accuracy_floor:g}, at most '
+      f'{gate.max_regression:g} below the served model. Code fingerprint: '
+      f'{_e(settings.cache_key or "not recorded (a run without the cache)")}.</p>']
 
 
 def _decision(record: run_record.RunRecord, gate: Gate) -> List[str]:

@@ -22,7 +22,8 @@ _CHANGES = {
     'data': (cache_keys.CacheKeys(data='data-2', code='code-1', served=''),
              {ComponentId.IDX_EXAMPLE_GEN}),
     'code': (cache_keys.CacheKeys(data='data-1', code='code-2', served=''),
-             {ComponentId.TRANSFORM, ComponentId.TRAINER}),
+             # RunReport too: its page names the code's fingerprint (the Trainer's settings).
+             {ComponentId.TRANSFORM, ComponentId.TRAINER, ComponentId.RUN_REPORT}),
     'served model damaged': (
         cache_keys.CacheKeys(data='data-1', code='code-1', served='1/saved_model.pb: missing'),
         {ComponentId.SERVED_MODEL}),

@@ -123,3 +123,23 @@ def test_the_data_section_counts_each_split_and_says_what_was_checked(report):
   # LabelCheck skipped (nothing was served): no agreement figures.
   assert '<p id="label-check">Labels: not checked (no model served yet).</p>' in page
   assert 'agrees with' not in page
+
+
+def test_the_header_names_the_run_its_options_code_and_log(report, tmp_path):
+  """Built with create_pipeline's parameters for the default options and a low gate, without
+  the cache's keys (no code fingerprint) and outside a local run (no log file of its own)."""
+  import datetime
+  _, page = report
+  config = artifacts.pipeline_config(tmp_path, **artifacts.LOW_GATE)
+  run = re.search(r'<p id="run">Run of (\S+ \S+) UTC [^<]*Data: <code>([^<]*)</code>. '
+                  r'Log: ([^<]*)\.</p>', page)
+  written = datetime.datetime.strptime(run[1], '%Y-%m-%d %H:%M:%S')
+  assert abs(datetime.datetime.utcnow() - written) < datetime.timedelta(hours=1)
+  assert run[2] == config.data_root
+  assert run[3] == "each step's own (no log file of the run)"
+  seed = config.seed if config.seed is not None else 'drawn at random'
+  epochs = config.epochs or "the recipe&#x27;s own"
+  assert (f'Options: recipe {config.recipe}, epochs {epochs}, seed {seed}, precision '
+          f'{config.precision or "float32"}; gate: overall &ge; 0, each digit &ge; 0, at most '
+          '0 below the served model. Code fingerprint: not recorded (a run without the '
+          'cache).</p>') in page

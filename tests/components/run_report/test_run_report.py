@@ -90,3 +90,13 @@ def test_the_decision_and_the_data_are_the_runs(first_run):
   assert f'<tr><td>eval</td><td>{idx_files.SMALL_EVAL:,}</td>' in page
   assert f'<tr><td>train</td><td>{idx_files.SMALL_TRAIN:,}</td>' in page
   assert 'Anomalies against the schema: none (splits checked: train, eval)' in page
+
+
+def test_the_header_names_the_local_runs_log_and_code(first_run):
+  """A local run: the page names the log file the terminal named, and the code's
+  fingerprint that keyed TFX's cache (pipeline/cache_keys.py)."""
+  _, result = first_run
+  page = _page(first_run)
+  log = re.search(r'^Log: (.*)$', result.stdout, re.M)[1]
+  assert f'Log: <code>{log}</code>.</p>' in page
+  assert re.search(r'Code fingerprint: [0-9a-f]{16}\.</p>', page)
