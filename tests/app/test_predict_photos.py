@@ -4,8 +4,8 @@ model the pipeline trained on all of MNIST's training digits.
 The shared first run's quick model (5,000 digits, about 95%) is too weak to say anything
 about photos, so this module trains its own: `run` on all of data/mnist for three epochs
 of the fast recipe, once per session. Measured here on 2 cores shared with other test
-runs: 113 s (the summary's wall time), 73 s of it training, for 0.9942 on the test
-digits; 227 s under a load of 10. One epoch (60 s on idle cores, 0.9914) misread some
+runs: 85 to 113 s (the summary's wall time), 57 to 73 s of it training, for about
+0.994 on the test digits; 227 s under a load of 10. One epoch (60 s on idle cores, 0.9914) misread some
 printed 6s as 5s, clean ones included.
 """
 
