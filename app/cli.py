@@ -5,6 +5,7 @@
   history              past runs; --lineage VERSION: where a pushed version came from
   rollback VERSION     serve an earlier version again
   status               the version served: its accuracy, its push, the versions kept
+  watch INBOX          add each complete batch dropped into INBOX as a span, then run
   predict FILE...      the digit in PNG or JPEG images (files or folders), by the newest model
   kubeflow compile     the Kubeflow Pipelines spec (KubeflowV2DagRunner), see kubeflow/README.md
   kubeflow run         compile, upload as a new pipeline version, start one run
@@ -166,25 +167,25 @@ def predict(args: argparse.Namespace) -> int:
 
 def kubeflow(args: argparse.Namespace) -> int:
   """Checks the host, compiles, then uploads and runs or schedules. What TFX, TensorFlow
-  and kfp write to stderr stays off the terminal (submit.others_quiet)."""
+  and kfp write to stderr stays off the terminal (logs.others_held)."""
   from mnist_tfx.kubeflow import submit
 
   config = _config_from_args(args, configs.PipelineConfig)
   cluster = _config_from_args(args, kubeflow_configs.KubeflowConfig)
   if args.kubeflow_command != 'compile':
     submit.check_reachable(args.host)  # Before the half minute of compiling.
-  with submit.others_quiet():
+  with logs.others_held():
     from mnist_tfx.kubeflow import compiler
     package = compiler.compile_pipeline(config, cluster)
   print(f'Pipeline spec: {package}')
   if args.kubeflow_command == 'compile':
     return EXIT_OK
-  with submit.others_quiet():
+  with logs.others_held():
     backend = submit.Submitter(args.host, args.namespace, args.experiment,
                                args.service_account)
     pipeline_id, version_id = backend.upload(package, description=f'image {cluster.image}')
   print(f'Pipeline {pipeline_id}, version {version_id}')
-  with submit.others_quiet():
+  with logs.others_held():
     if args.kubeflow_command == 'run':
       started = backend.run(pipeline_id, version_id, config.pipeline_root)
     else:
@@ -207,7 +208,7 @@ def kubeflow_serving(args: argparse.Namespace) -> int:
   package = serving.render(config, cluster)
   print(f'TF Serving manifests: {package} (model base path {config.serving_dir})')
   if args.apply:
-    with submit.others_quiet():  # The Kubernetes client's urllib3 retries, and its logs.
+    with logs.others_held():  # The Kubernetes client's urllib3 retries, and its logs.
       applied = serving.apply(serving.manifests(config, cluster))
     for name in applied:
       print(f'applied {name}')

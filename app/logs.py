@@ -17,8 +17,9 @@ The Trainer only logs: under Kubeflow its lines go to the pod's log, and here on
 local run decides what reaches the terminal.
 
 Commands without a log file (history, predict, rollback, add-span) send other libraries'
-output nowhere (others_to_nowhere). TF_CPP_MIN_LOG_LEVEL alone is not enough: at 2,
-TensorFlow's import still writes its cuFFT, cuDNN and cuBLAS "Unable to register" errors
+output nowhere (others_to_nowhere) while they print their own; the Kubeflow commands hold
+it back around the calls that print on their own (others_held). TF_CPP_MIN_LOG_LEVEL
+alone is not enough: at 2, TensorFlow's import still writes its cuFFT, cuDNN and cuBLAS "Unable to register" errors
 from C++ to file descriptor 2, and google.api_core's FutureWarning about Python 3.10 is
 Python's, at any level; pointing the descriptor elsewhere catches both.
 """
@@ -29,9 +30,13 @@ import logging
 import os
 import re
 import sys
+import tempfile
 import threading
 import time
 from typing import Iterator, Optional, TextIO, Tuple
+
+from mnist_tfx.kubeflow.submit import BackendError
+from mnist_tfx.lib.errors import UsageError
 
 # Seconds without a line on the terminal, while a component runs, before it says it is alive.
 HEARTBEAT_S = 30.0
@@ -190,3 +195,37 @@ def others_to_nowhere() -> Iterator[None]:
     terminal.flush()
     os.dup2(terminal.fileno(), 2)
     terminal.close()
+
+
+@contextlib.contextmanager
+def others_held() -> Iterator[None]:
+  """For a library call that prints as well as logs (the Kubeflow commands' compile, kfp's
+  client and `Run details:`, the Kubernetes client's urllib3 retries): everything written
+  to stdout and stderr, from Python or C++, is held back, since a print of theirs and one
+  of ours cannot be told apart. The command prints its own lines outside, and its errors
+  after it ends. On a bug (anything but the user's errors) what was held back goes to
+  stderr before the traceback, which needs it.
+  """
+  sys.stdout.flush()
+  sys.stderr.flush()
+  terminal_out, terminal_err = os.dup(1), os.dup(2)
+  with tempfile.TemporaryFile() as held:
+    os.dup2(held.fileno(), 1)
+    os.dup2(held.fileno(), 2)
+    try:
+      yield
+    except (BackendError, UsageError):  # One line of ours says what went wrong.
+      raise
+    except BaseException:
+      sys.stdout.flush()
+      sys.stderr.flush()
+      held.seek(0)
+      os.write(terminal_err, held.read())
+      raise
+    finally:
+      sys.stdout.flush()
+      sys.stderr.flush()
+      os.dup2(terminal_out, 1)
+      os.dup2(terminal_err, 2)
+      os.close(terminal_out)
+      os.close(terminal_err)

@@ -1,13 +1,10 @@
 """Uploads a compiled spec to Kubeflow Pipelines as a pipeline version, then runs or schedules it.
 
-Also what every `kubeflow` command needs around that: the host checked before the half
-minute of compiling, and other libraries' output kept off the terminal.
+Also the host checked before the half minute of compiling, which every `kubeflow` command
+that talks to the backend needs first.
 """
 
-import contextlib
 import os
-import sys
-import tempfile
 import time
 from typing import Optional, Tuple
 import urllib.error
@@ -44,40 +41,6 @@ def check_reachable(host: str) -> None:
   except (urllib.error.URLError, OSError) as e:
     raise BackendError(f'cannot reach Kubeflow Pipelines at {host}: {connection_failure(e)} '
                        f'(GET {HEALTHZ_PATH})') from e
-
-
-@contextlib.contextmanager
-def others_quiet():
-  """Keeps what other libraries write off the terminal: Python's warnings, their log
-  records, TensorFlow's C++ logs, urllib3's retries, kfp's `Run details:` prints. The
-  command prints its own lines outside this, and its errors after it ends.
-
-  At the file descriptors, since C++ writes there. On a bug (anything but the user's
-  errors) what was held back goes to stderr before the traceback, which needs it.
-  """
-  sys.stdout.flush()
-  sys.stderr.flush()
-  terminal_out, terminal_err = os.dup(1), os.dup(2)
-  with tempfile.TemporaryFile() as held:
-    os.dup2(held.fileno(), 1)
-    os.dup2(held.fileno(), 2)
-    try:
-      yield
-    except (BackendError, UsageError):
-      raise
-    except BaseException:
-      sys.stdout.flush()
-      sys.stderr.flush()
-      held.seek(0)
-      os.write(terminal_err, held.read())
-      raise
-    finally:
-      sys.stdout.flush()
-      sys.stderr.flush()
-      os.dup2(terminal_out, 1)
-      os.dup2(terminal_err, 2)
-      os.close(terminal_out)
-      os.close(terminal_err)
 
 
 class Submitter:
