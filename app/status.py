@@ -3,35 +3,19 @@
 The version TF Serving serves is the highest under the serving directory. Its figures
 (test accuracy, the worst digit) are those the Evaluator measured in the run that pushed
 it; a rollback copy shows the version it copies and that version's figures. The serving
-directory is read by lib/serving_dir.py, ML Metadata by ml_metadata alone: status reads a
-few rows and one small file, and neither TFX nor TensorFlow is imported (seconds each),
-which is why it does not go through pipeline/run_reader.py.
+directory is read by lib/serving_dir.py, the run by pipeline/run_reader.py, neither of
+which imports TFX or TensorFlow for a local folder (seconds each).
 """
 
 import dataclasses
 import datetime
 import json
-import os
-from typing import Dict, List, NamedTuple, Optional
+from typing import Dict, List, Optional
 
-from ml_metadata import metadata_store
-from ml_metadata.proto import metadata_store_pb2
-
-from mnist_tfx.lib import payloads
 from mnist_tfx.lib import serving_dir as serving_dir_lib
-from mnist_tfx.lib.contracts import ComponentId
-from mnist_tfx.lib.contracts import File
-from mnist_tfx.lib.contracts import Output
-from mnist_tfx.lib.contracts import Property
 from mnist_tfx.lib.errors import UsageError
 from mnist_tfx.pipeline import configs
-
-# TFX's names in ML Metadata, spelt here so that status need not import TFX:
-# tests/app/test_status.py pins them to the installed TFX's.
-PUSHED_MODEL_TYPE = 'PushedModel'  # standard_artifacts.PushedModel.TYPE_NAME
-RUN_CONTEXT = 'pipeline_run'  # A run's context type (tfx/dsl/compiler/constants.py).
-NODE_CONTEXT = 'node'  # A component's context type; its name is '<pipeline>.<component id>'.
-
+from mnist_tfx.pipeline import run_reader
 
 @dataclasses.dataclass
 class Status:
@@ -54,13 +38,6 @@ class Status:
     return json.dumps(dataclasses.asdict(self), indent=1)
 
 
-class _Push(NamedTuple):
-  """The run that pushed a version, and the Evaluator's figures of that run."""
-  run: Optional[str] = None  # None: ML Metadata holds no push of the version.
-  started: Optional[float] = None
-  figures: Optional[payloads.Evaluation] = None
-
-
 def read(config: configs.PipelineConfig) -> Status:
   """Raises UsageError when nothing is served yet."""
   versions = serving_dir_lib.versions(config.serving_dir)
@@ -69,18 +46,18 @@ def read(config: configs.PipelineConfig) -> Status:
                      'pushes one)')
   served = versions[-1]
   pushed = serving_dir_lib.origin(config.serving_dir, served)
-  found = _push(config, pushed)
-  figures = found.figures or payloads.Evaluation()
-  worst = (min(figures.digit_accuracy.items(), key=lambda item: item[1])
-           if figures.digit_accuracy else (None, None))
+  run = run_reader.pushed_by(config.metadata_path, pushed)
+  digits = run.digit_accuracy if run else {}
+  worst = min(digits.items(), key=lambda item: item[1]) if digits else (None, None)
   return Status(
       served_version=served, serving_dir=config.serving_dir,
       rollback_of=pushed if pushed != served else None,
       published_at=serving_dir_lib.published_at(served), pushed_version=pushed,
-      pushed_at=serving_dir_lib.published_at(pushed), pushed_by_run=found.run,
-      run_started_at=found.started, test_accuracy=figures.accuracy,
-      worst_digit=worst[0], worst_digit_accuracy=worst[1],
-      digit_accuracy=figures.digit_accuracy, kept_versions=versions)
+      pushed_at=serving_dir_lib.published_at(pushed),
+      pushed_by_run=run.run_id if run else None, run_started_at=run.started if run else None,
+      test_accuracy=run.overall_accuracy if run else None,
+      worst_digit=worst[0], worst_digit_accuracy=worst[1], digit_accuracy=digits,
+      kept_versions=versions)
 
 
 def format_text(status: Status, config: configs.PipelineConfig) -> str:
@@ -112,58 +89,6 @@ def format_text(status: Status, config: configs.PipelineConfig) -> str:
       f'pushed:         {pushed}',
       f'versions kept:  {", ".join(kept)}',
   ]) + '\n'
-
-
-def _push(config: configs.PipelineConfig, version: str) -> _Push:
-  if not os.path.exists(config.metadata_path):
-    return _Push()
-  connection = metadata_store_pb2.ConnectionConfig()
-  connection.sqlite.filename_uri = config.metadata_path
-  connection.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READONLY
-  store = metadata_store.MetadataStore(connection)
-  pushed = [a for a in store.get_artifacts_by_type(PUSHED_MODEL_TYPE)
-            if Property.PUSHED_VERSION in a.custom_properties
-            and a.custom_properties[Property.PUSHED_VERSION].string_value == version]
-  if not pushed:
-    return _Push()
-  # The first execution that output it pushed it; a cached Pusher later only reused it.
-  pusher = min(e.execution_id for e in store.get_events_by_artifact_ids([pushed[0].id])
-               if e.type == metadata_store_pb2.Event.OUTPUT)
-  run = next(c for c in store.get_contexts_by_execution(pusher) if c.type == RUN_CONTEXT)
-  figures = None
-  recorded = serving_dir_lib.output_folder(
-      pushed[0].custom_properties[Property.PUSHED_DESTINATION].string_value)
-  for execution in store.get_executions_by_context(run.id):
-    if _node(store, execution.id) != ComponentId.EVALUATOR:
-      continue
-    for event in store.get_events_by_execution_ids([execution.id]):
-      if (event.type == metadata_store_pb2.Event.OUTPUT and event.path.steps
-          and event.path.steps[0].key == Output.EVALUATION):
-        [evaluation] = store.get_artifacts_by_id([event.artifact_id])
-        figures = _figures(config, recorded, evaluation.uri)
-  return _Push(run.name, run.create_time_since_epoch / 1000, figures)
-
-
-def _figures(config: configs.PipelineConfig, recorded: str,
-             evaluation_uri: str) -> Optional[payloads.Evaluation]:
-  """The Evaluator's figures.json: in this output folder when the run wrote it under another
-  path (the folder was moved or copied), else where the run wrote it; None if in neither."""
-  folders = [evaluation_uri]
-  if evaluation_uri.startswith(recorded + os.sep):
-    folders.insert(0, os.path.join(config.output_dir, os.path.relpath(evaluation_uri, recorded)))
-  for folder in folders:
-    path = os.path.join(folder, File.EVALUATION_FIGURES)
-    if os.path.exists(path):
-      with open(path) as f:
-        return payloads.Evaluation.from_json(f.read())
-  return None
-
-
-def _node(store, execution_id: int) -> Optional[str]:
-  for context in store.get_contexts_by_execution(execution_id):
-    if context.type == NODE_CONTEXT:
-      return context.name.split('.', 1)[-1]
-  return None
 
 
 def _number(value) -> str:

@@ -40,7 +40,9 @@ class Output:
   SPAN_TESTS = 'span_tests'  # SpanTest.
   # TFX's own keys (standard_component_specs), which the run record reads without importing
   # TFX: tests/lib/test_run_record.py pins them to the installed TFX's.
+  MODEL = 'model'  # Trainer.
   MODEL_RUN = 'model_run'  # Trainer.
+  TRANSFORM_GRAPH = 'transform_graph'  # Transform.
   EVALUATION = 'evaluation'  # Evaluator.
   BLESSING = 'blessing'  # Evaluator.
   PUSHED_MODEL = 'pushed_model'  # Pusher.

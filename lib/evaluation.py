@@ -2,9 +2,9 @@
 
 The run report and the run record both show them, so they must count the same.
 GatedEvaluator's executor reads TFMA's metrics (from_tfma) and writes them beside
-them (payloads.Evaluation); every other reader takes the JSON (read), so that a step
-which only shows the figures (RunReport on Kubeflow) need not import TFMA, which is
-most of its start-up (kubeflow/README.md, "Step start-up").
+them (payloads.Evaluation); every other reader takes the JSON (lib/run_record.py's
+Evaluator reader), so that a step which only shows the figures (RunReport on Kubeflow)
+need not import TFMA, which is most of its start-up (kubeflow/README.md, "Step start-up").
 """
 
 import os
@@ -45,13 +45,3 @@ def write(evaluation_uri: str) -> payloads.Evaluation:
   with fileio.open(os.path.join(evaluation_uri, contracts.File.EVALUATION_FIGURES), 'w') as f:
     f.write(evaluation.to_json())
   return evaluation
-
-
-def read(evaluation_uri: str) -> payloads.Evaluation:
-  """The figures GatedEvaluator wrote; from TFMA's output for an evaluation made before
-  figures.json existed (an older run in the history)."""
-  path = os.path.join(evaluation_uri, contracts.File.EVALUATION_FIGURES)
-  if not fileio.exists(path):
-    return from_tfma(evaluation_uri)
-  with fileio.open(path) as f:
-    return payloads.Evaluation.from_json(f.read())

@@ -29,6 +29,7 @@ class Step(NamedTuple):
 @dataclasses.dataclass
 class RunRecord:
   """One run: its components, the spans it trained on, the Evaluator's figures and the push."""
+  run_id: str = ''  # ML Metadata's name of the run (its pipeline_run context).
   started: float = 0.0  # Unix seconds.
   components: List[Step] = dataclasses.field(default_factory=list)
   train_spans: List[int] = dataclasses.field(default_factory=list)
@@ -102,9 +103,9 @@ def read_outputs(record: RunRecord, component: str, outputs: Outputs, failed: bo
 def _examples(record: RunRecord, outputs: Outputs, failed: bool) -> None:
   del failed  # A failed IdxExampleGen has no examples: `outputs` is empty.
   if Output.EXAMPLES in outputs:
-    spans = outputs[Output.EXAMPLES].custom_properties.get(Property.SPANS)
+    spans = _text(outputs[Output.EXAMPLES], Property.SPANS)
     if spans is not None:
-      record.train_spans = [part['span'] for part in json.loads(spans.string_value)['train']]
+      record.train_spans = [part['span'] for part in json.loads(spans)['train']]
 
 
 def _data_gate(record: RunRecord, outputs: Outputs, failed: bool) -> None:
@@ -118,23 +119,23 @@ def _label_check(record: RunRecord, outputs: Outputs, failed: bool) -> None:
     record.labels_stopped = True
     record.data_error = 'stopped by LabelCheck (the labels disagree with the served model)'
   elif Output.CHECK in outputs:
-    record.label_check = payloads.LabelCheckResult.from_json(
-        outputs[Output.CHECK].custom_properties[Property.LABEL_CHECK].string_value)
+    text = _text(outputs[Output.CHECK], Property.LABEL_CHECK)
+    record.label_check = payloads.LabelCheckResult.from_json(text) if text else None
 
 
 def _span_test(record: RunRecord, outputs: Outputs, failed: bool) -> None:
   del failed  # A failed SpanTest wrote nothing: span_tests stays None.
   if Output.SPAN_TESTS in outputs:
-    record.span_tests = payloads.SpanTests.from_json(
-        outputs[Output.SPAN_TESTS].custom_properties[Property.SPAN_TESTS].string_value).spans
+    text = _text(outputs[Output.SPAN_TESTS], Property.SPAN_TESTS)
+    record.span_tests = payloads.SpanTests.from_json(text).spans if text else None
 
 
 def _starting_model(record: RunRecord, outputs: Outputs, failed: bool) -> None:
   del failed
   if Output.SERVED in outputs:
-    served = outputs[Output.SERVED].custom_properties
-    record.starting_version = served[Property.SERVED_VERSION].string_value
-    record.starting_problem = served[Property.SERVED_PROBLEM].string_value
+    served = outputs[Output.SERVED]
+    record.starting_version = _text(served, Property.SERVED_VERSION) or ''
+    record.starting_problem = _text(served, Property.SERVED_PROBLEM) or ''
 
 
 def _trainer(record: RunRecord, outputs: Outputs, failed: bool) -> None:
@@ -147,44 +148,47 @@ def _trainer(record: RunRecord, outputs: Outputs, failed: bool) -> None:
 def _served_model(record: RunRecord, outputs: Outputs, failed: bool) -> None:
   del failed
   if Output.BASELINE in outputs:
-    baseline = outputs[Output.BASELINE].custom_properties
-    version = baseline.get(Property.SERVED_VERSION)
-    problem = baseline.get(Property.SERVED_PROBLEM)
-    record.served_version = version.string_value if version is not None else ''
-    record.served_problem = problem.string_value if problem is not None else None
+    baseline = outputs[Output.BASELINE]
+    record.served_version = _text(baseline, Property.SERVED_VERSION) or ''
+    record.served_problem = _text(baseline, Property.SERVED_PROBLEM)
 
 
 def _evaluator(record: RunRecord, outputs: Outputs, failed: bool) -> None:
   del failed
   if Output.EVALUATION in outputs:
-    from mnist_tfx.lib import evaluation  # pylint: disable=g-import-not-at-top
-    figures = evaluation.read(outputs[Output.EVALUATION].uri)
+    uri = outputs[Output.EVALUATION].uri
+    text = _read_text(uri, File.EVALUATION_FIGURES)
+    if text is not None:
+      figures = payloads.Evaluation.from_json(text)
+    else:  # An evaluation made before GatedEvaluator wrote figures.json: TFMA's own output.
+      from mnist_tfx.lib import evaluation  # pylint: disable=g-import-not-at-top
+      figures = evaluation.from_tfma(uri)
     record.overall_accuracy = figures.accuracy
     record.digit_accuracy = figures.digit_accuracy
     record.baseline_accuracy = figures.baseline_accuracy
-    blessing = outputs.get(Output.BLESSING)
-    if blessing is not None:
-      record.blessed = blessing.custom_properties[Property.BLESSED].int_value == 1
+    if Output.BLESSING in outputs:
+      record.blessed = _int(outputs[Output.BLESSING], Property.BLESSED) == 1
 
 
 def _pusher(record: RunRecord, outputs: Outputs, failed: bool) -> None:
   del failed
   if Output.PUSHED_MODEL in outputs:
-    pushed = outputs[Output.PUSHED_MODEL].custom_properties
-    if pushed[Property.PUSHED].int_value == 1:
-      record.pushed_to = pushed[Property.PUSHED_DESTINATION].string_value
-      record.pushed_version = pushed[Property.PUSHED_VERSION].string_value
-    if Property.CANARY in pushed:
-      verdict = payloads.CanaryVerdict.from_json(pushed[Property.CANARY].string_value)
-      record.canary_failure = verdict.failure
-      record.canary_seconds = verdict.seconds
-      record.canary_latency_ms = verdict.latency_ms
+    pushed = outputs[Output.PUSHED_MODEL]
+    if _int(pushed, Property.PUSHED) == 1:
+      record.pushed_to = _text(pushed, Property.PUSHED_DESTINATION)
+      record.pushed_version = _text(pushed, Property.PUSHED_VERSION)
+    verdict = _text(pushed, Property.CANARY)
+    if verdict is not None:
+      found = payloads.CanaryVerdict.from_json(verdict)
+      record.canary_failure = found.failure
+      record.canary_seconds = found.seconds
+      record.canary_latency_ms = found.latency_ms
 
 
 def _run_report(record: RunRecord, outputs: Outputs, failed: bool) -> None:
   del failed
   if Output.REPORT in outputs:
-    record.report_page = outputs[Output.REPORT].custom_properties[Property.PAGE_PATH].string_value
+    record.report_page = _text(outputs[Output.REPORT], Property.PAGE_PATH)
 
 
 _READERS: Dict[str, Callable[[RunRecord, Outputs, bool], None]] = {
@@ -202,10 +206,45 @@ _READERS: Dict[str, Callable[[RunRecord, Outputs, bool], None]] = {
 
 
 def _read_text(folder: str, name: str) -> Optional[str]:
-  """A file a component wrote into its artifact; None if it wrote none."""
-  from tfx.dsl.io import fileio  # pylint: disable=g-import-not-at-top
+  """A file a component wrote into its artifact; None if it wrote none. Local folders are
+  read without TFX's fileio, which imports TensorFlow (`status` and `history` need not)."""
   path = os.path.join(folder, name)
+  if '://' not in path:
+    if not os.path.exists(path):
+      return None
+    with open(path) as f:
+      return f.read()
+  from tfx.dsl.io import fileio  # pylint: disable=g-import-not-at-top
   if not fileio.exists(path):
     return None
   with fileio.open(path) as f:
     return f.read()
+
+
+# Kubeflow hands a step its input artifacts' custom properties as structs, each holding its
+# value under this key (TFX's artifact.py, _JSON_SINGLE_VALUE_KEY).
+_KUBEFLOW_VALUE = '__value__'
+
+
+def _property(artifact, key: str):
+  """A custom property's value, None if the artifact has none. A local run's ML Metadata
+  holds it as a plain value; Kubeflow hands it to a step as a struct around it. TFX's
+  Artifact getters read both (tests/lib/test_run_record.py holds this to them)."""
+  if key not in artifact.custom_properties:
+    return None
+  value = artifact.custom_properties[key]
+  kind = value.WhichOneof('value')
+  if kind == 'struct_value':
+    inner = value.struct_value.fields[_KUBEFLOW_VALUE]
+    return getattr(inner, inner.WhichOneof('kind'))
+  return getattr(value, kind)
+
+
+def _text(artifact, key: str) -> Optional[str]:
+  value = _property(artifact, key)
+  return None if value is None else str(value)
+
+
+def _int(artifact, key: str) -> Optional[int]:
+  value = _property(artifact, key)
+  return None if value is None else int(value)

@@ -13,14 +13,22 @@ from typing import Dict, List, Optional
 
 from ml_metadata import metadata_store
 from ml_metadata.proto import metadata_store_pb2
-from tfx.types import standard_component_specs
 
 from mnist_tfx.lib import run_record
 from mnist_tfx.lib import serving_dir
+from mnist_tfx.lib.contracts import Output
 from mnist_tfx.lib.contracts import Property
 from mnist_tfx.lib.run_record import Lineage
 from mnist_tfx.lib.run_record import RunRecord
 from mnist_tfx.lib.run_record import Step
+from mnist_tfx.pipeline import configs
+
+# TFX's names in ML Metadata, spelt here so that reading a run imports neither TFX nor
+# TensorFlow (`history` and `status` answer in a second): tests/pipeline/test_run_reader.py
+# pins them to the installed TFX's.
+PUSHED_MODEL_TYPE = 'PushedModel'  # standard_artifacts.PushedModel.TYPE_NAME.
+RUN_CONTEXT = 'pipeline_run'  # A run's context type (tfx/dsl/compiler/constants.py).
+NODE_CONTEXT = 'node'  # A component's context type; its name is '<pipeline>.<component id>'.
 
 _STATE_WORDS = {
     metadata_store_pb2.Execution.COMPLETE: 'ran',
@@ -46,7 +54,18 @@ def all_runs(metadata_path: str) -> Optional[List[RunRecord]]:
   store = open_store(metadata_path)
   if store is None:
     return None
-  return [_read(store, run) for run in _runs(store)]
+  return [_read(store, run, metadata_path) for run in _runs(store)]
+
+
+def pushed_by(metadata_path: str, version: str) -> Optional[RunRecord]:
+  """The run whose Pusher pushed `version`; None if no run in the store did."""
+  store = open_store(metadata_path)
+  pushed = _pushed(store, version) if store is not None else None
+  if pushed is None:
+    return None
+  pusher = _producer(store, pushed.id)
+  run = next(c for c in store.get_contexts_by_execution(pusher.id) if c.type == RUN_CONTEXT)
+  return _read(store, run, metadata_path)
 
 
 def latest(metadata_path: str, since: float) -> Optional[RunRecord]:
@@ -56,7 +75,7 @@ def latest(metadata_path: str, since: float) -> Optional[RunRecord]:
   runs = _runs(store) if store is not None else []
   if not runs or runs[-1].create_time_since_epoch < since * 1000:
     return None
-  return _read(store, runs[-1])
+  return _read(store, runs[-1], metadata_path)
 
 
 def lineage(metadata_path: str, version: str) -> Optional[Lineage]:
@@ -68,18 +87,16 @@ def lineage(metadata_path: str, version: str) -> Optional[Lineage]:
   the run wrote them); the data files read are outside it and stay as recorded.
   """
   store = open_store(metadata_path)
-  pushed = [a for a in (store.get_artifacts_by_type('PushedModel') if store else [])
-            if a.custom_properties.get(Property.PUSHED_VERSION) is not None
-            and a.custom_properties[Property.PUSHED_VERSION].string_value == version]
-  if not pushed:
+  pushed = _pushed(store, version) if store is not None else None
+  if pushed is None:
     return None
-  pusher = _producer(store, pushed[0].id)
-  model = _input(store, pusher, standard_component_specs.MODEL_KEY)
+  pusher = _producer(store, pushed.id)
+  model = _input(store, pusher, Output.MODEL)
   trainer = _producer(store, model.id)
-  transform_graph = _input(store, trainer, standard_component_specs.TRANSFORM_GRAPH_KEY)
+  transform_graph = _input(store, trainer, Output.TRANSFORM_GRAPH)
   transform = _producer(store, transform_graph.id)
-  examples = _input(store, transform, standard_component_specs.EXAMPLES_KEY)
-  destination = pushed[0].custom_properties[Property.PUSHED_DESTINATION].string_value
+  examples = _input(store, transform, Output.EXAMPLES)
+  destination = pushed.custom_properties[Property.PUSHED_DESTINATION].string_value
   recorded = serving_dir.output_folder(destination)
 
   def relative(path: str) -> str:
@@ -97,13 +114,21 @@ def lineage(metadata_path: str, version: str) -> Optional[Lineage]:
 
 def _runs(store) -> List[metadata_store_pb2.Context]:
   """Every run's context, oldest first."""
-  return sorted(store.get_contexts_by_type('pipeline_run'),
+  return sorted(store.get_contexts_by_type(RUN_CONTEXT),
                 key=lambda c: (c.create_time_since_epoch, c.id))
 
 
-def _read(store, run: metadata_store_pb2.Context) -> RunRecord:
+def _pushed(store, version: str) -> Optional[metadata_store_pb2.Artifact]:
+  """The pushed model a run recorded as `version`, if any."""
+  return next((a for a in store.get_artifacts_by_type(PUSHED_MODEL_TYPE)
+               if Property.PUSHED_VERSION in a.custom_properties
+               and a.custom_properties[Property.PUSHED_VERSION].string_value == version), None)
+
+
+def _read(store, run: metadata_store_pb2.Context, metadata_path: str) -> RunRecord:
   """One run's components, spans, accuracy, blessing and push."""
-  record = RunRecord(started=run.create_time_since_epoch / 1000)
+  record = RunRecord(run_id=run.name, started=run.create_time_since_epoch / 1000)
+  pipeline_root = configs.PipelineConfig(output_dir=os.path.dirname(metadata_path)).pipeline_root
   executions = sorted(store.get_executions_by_context(run.id),
                       key=lambda e: (e.create_time_since_epoch, e.id))
   for execution in executions:
@@ -111,23 +136,43 @@ def _read(store, run: metadata_store_pb2.Context) -> RunRecord:
     seconds = (execution.last_update_time_since_epoch - execution.create_time_since_epoch) / 1000
     record.components.append(
         Step(node, _STATE_WORDS.get(execution.last_known_state, '?'), seconds))
-    run_record.read_outputs(record, node, _outputs(store, execution),
+    run_record.read_outputs(record, node, _outputs(store, execution, node, pipeline_root),
                             failed=execution.last_known_state == metadata_store_pb2.Execution.FAILED)
   return record
 
 
 def _node_name(store, execution) -> str:
   for context in store.get_contexts_by_execution(execution.id):
-    if context.type == 'node':
+    if context.type == NODE_CONTEXT:
       return context.name.split('.', 1)[-1]
   return execution.type
 
 
-def _outputs(store, execution) -> Dict[str, metadata_store_pb2.Artifact]:
+def _outputs(store, execution, node: str,
+             pipeline_root: str) -> Dict[str, metadata_store_pb2.Artifact]:
+  """The execution's output artifacts by key, each at its path in this output folder."""
   events = [e for e in store.get_events_by_execution_ids([execution.id])
             if e.type == metadata_store_pb2.Event.OUTPUT]
   artifacts = {a.id: a for a in store.get_artifacts_by_id([e.artifact_id for e in events])}
-  return {e.path.steps[0].key: artifacts[e.artifact_id] for e in events if e.path.steps}
+  outputs = {}
+  for event in events:
+    if event.path.steps:
+      key = event.path.steps[0].key
+      outputs[key] = _here(artifacts[event.artifact_id], node, key, pipeline_root)
+  return outputs
+
+
+def _here(artifact: metadata_store_pb2.Artifact, node: str, key: str,
+          pipeline_root: str) -> metadata_store_pb2.Artifact:
+  """The artifact at its path in this output folder when the folder holds it. The store
+  records the path where the run wrote it, <pipeline root>/<component id>/<output
+  key>/<execution id> (TFX's layout, outputs_utils); a moved or copied folder has its own
+  pipeline root, and a copy without the artifacts still has the store's paths."""
+  recorded_root, *layout = artifact.uri.rsplit('/', 3)
+  here = '/'.join([pipeline_root, *layout])
+  if layout[:2] == [node, key] and recorded_root != pipeline_root and os.path.exists(here):
+    artifact.uri = here
+  return artifact
 
 
 def _producer(store, artifact_id: int) -> metadata_store_pb2.Execution:

@@ -134,11 +134,3 @@ def test_nothing_served_yet_is_one_line_and_exit_1(first_run, tmp_path, capsys):
   assert capsys.readouterr().err == (
       f'error: {outputs / "serving"}: no pushed model yet (mnist-pipeline run pushes one)\n')
   assert sorted(os.listdir(outputs)) == ['metadata.sqlite']
-
-
-def test_tfx_names_spelt_in_status_are_the_installed_tfxs():
-  from tfx.dsl.compiler import constants  # pylint: disable=g-import-not-at-top
-  from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
-  assert status.PUSHED_MODEL_TYPE == standard_artifacts.PushedModel.TYPE_NAME
-  assert status.RUN_CONTEXT == constants.PIPELINE_RUN_CONTEXT_TYPE_NAME
-  assert status.NODE_CONTEXT == constants.NODE_CONTEXT_TYPE_NAME
