@@ -27,23 +27,26 @@ from tests.support.folders import once  # pylint: disable=g-import-not-at-top
 # The longest modules, started first so that the two workers finish together (xdist's
 # loadscope hands out modules in collection order; the short ones then fill the gaps).
 # Retraining starts with the shared first run, which the other worker's modules after
-# the no-change story find made. Seconds: a whole `bin/test` at 9afb784 on 2 cores, idle.
+# the photos' own model find made. Seconds: a whole `bin/test` at b8ee90f on 2 cores, idle.
 LONGEST_FIRST = (
-    'tests/pipeline/test_retraining.py',  # 103 s, the first run included.
-    'tests/pipeline/test_no_change_run.py',  # 61 s.
+    'tests/app/test_predict_photos.py',  # 125 s: a model of its own on all of data/mnist.
+    'tests/pipeline/test_retraining.py',  # 92 s, the first run included.
+    'tests/pipeline/test_no_change_run.py',  # 64 s.
     'tests/reliability/test_crashes.py',  # 48 s.
-    'tests/pipeline/test_span_test.py',  # 36 s.
-    'tests/kubeflow/test_pipeline_on_backend.py',  # 35 s.
-    'tests/kubeflow/test_step_both_ways.py',  # 29 s.
+    'tests/app/test_watch.py',  # 48 s.
+    'tests/app/test_terminal.py',  # 45 s.
+    'tests/pipeline/test_span_test.py',  # 33 s.
+    'tests/kubeflow/test_step_both_ways.py',  # 27 s.
     'tests/reliability/test_canary.py',  # 27 s.
-    'tests/reliability/test_gate.py',  # 21 s.
-    'tests/components/test_data_gate.py',  # 19 s.
+    'tests/kubeflow/test_pipeline_on_backend.py',  # 26 s.
+    'tests/components/test_data_gate.py',  # 21 s.
+    'tests/reliability/test_gate.py',  # 19 s.
     'tests/components/run_report/test_executor.py',  # 18 s.
-    'tests/reliability/test_memory.py',  # 16 s.
-    'tests/kubeflow/test_backend_faults.py',  # 11 s.
+    'tests/reliability/test_memory.py',  # 17 s.
+    'tests/kubeflow/test_backend_faults.py',  # 12 s.
 )
 # Fixtures that run the whole pipeline: only the full tier may use them.
-FULL_RUN_FIXTURES = ('first_run', 'output_with_a_served_model')
+FULL_RUN_FIXTURES = ('first_run', 'output_with_a_served_model', 'decent_model')
 
 
 def pytest_addoption(parser):
