@@ -65,7 +65,7 @@ def main(argv: Optional[List[str]] = None) -> int:
   # Other libraries' warnings and logs: `run` sends them to its log file (app/local_run.py);
   # the local commands without one, nowhere.
   quiet = (logs.others_to_nowhere()
-           if args.command in ('add-span', 'history', 'predict', 'rollback')
+           if args.command in ('add-span', 'history', 'predict', 'rollback', 'status', 'watch')
            else contextlib.nullcontext())
   with quiet:
     try:

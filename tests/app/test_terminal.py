@@ -91,6 +91,7 @@ def test_history_predict_rollback_and_add_span_print_only_their_own_lines(
 
   for args, errors in (
       (('history', '--output-dir', output_dir), 0),
+      (('status', '--output-dir', output_dir), 0),
       (('predict', digit, '--output-dir', output_dir), 0),
       (('predict', digit, not_an_image, '--output-dir', output_dir), 1),
       (('rollback', version, '--output-dir', output_dir), 0),
