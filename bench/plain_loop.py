@@ -27,6 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from mnist_tfx.lib import idx
+from mnist_tfx.trainer_module import augment
 from mnist_tfx.trainer_module import keras_autograph
 from mnist_tfx.trainer_module import model as model_lib
 from mnist_tfx.trainer_module import training
@@ -66,12 +67,21 @@ def main():
   parser.add_argument('--validation', type=int, default=0,
                       help='if > 0, hold out the last N training digits and report on them')
   parser.add_argument('--data-root', default='data/mnist')
+  parser.add_argument('--shift', type=float, help="the augmentation's, if the recipe has one")
+  parser.add_argument('--rotation-degrees', type=float,
+                      help="the augmentation's, if the recipe has one")
+  parser.add_argument('--zoom', type=float, help="the augmentation's, if the recipe has one")
   args = parser.parse_args()
   keras_autograph.skip_keras()  # As the Trainer does: the same model, the same start.
   recipe = dataclasses.replace(
       training.RECIPES[args.recipe],
       batch_size=args.batch_size or training.RECIPES[args.recipe].batch_size,
       peak_learning_rate=args.peak_learning_rate or training.RECIPES[args.recipe].peak_learning_rate)
+  if recipe.augmentation is not None:
+    recipe = dataclasses.replace(recipe, augmentation=dataclasses.replace(
+        recipe.augmentation,
+        **{name: getattr(args, name) for name in ('shift', 'rotation_degrees', 'zoom')
+           if getattr(args, name) is not None}))
   epochs = args.epochs or recipe.epochs
   tf.keras.utils.set_random_seed(args.seed)
   tf.keras.mixed_precision.set_global_policy(args.precision)
@@ -89,9 +99,27 @@ def main():
   model = model_lib.build_model()
   model_lib.compile_model(model, model_lib.RecipeSchedule(
       recipe, training.steps_per_epoch(len(x_train), recipe.batch_size), epochs))
-  model.fit(normalize(x_train), y_train, batch_size=recipe.batch_size, epochs=epochs,
-            validation_data=(normalize(x_test), y_test), verbose=0,
-            callbacks=[EpochLog(args.stop_at, 'validation' if args.validation else 'test')])
+  callbacks = [EpochLog(args.stop_at, 'validation' if args.validation else 'test')]
+  if recipe.augmentation is None:
+    model.fit(normalize(x_train), y_train, batch_size=recipe.batch_size, epochs=epochs,
+              validation_data=(normalize(x_test), y_test), verbose=0, callbacks=callbacks)
+  else:
+    model.fit(_augmented(x_train, y_train, recipe, mean, std, args.seed), epochs=epochs,
+              validation_data=(normalize(x_test), y_test), verbose=0, callbacks=callbacks)
+
+
+def _augmented(x_train, y_train, recipe, mean, std, seed) -> tf.data.Dataset:
+  """Shuffled batches whose raw pixels are moved at random, then normalized: as the
+  Trainer's input pipeline reads them (trainer_module/inputs.py)."""
+
+  def move_and_normalize(pixels, labels):
+    moved = tf.cast(augment.augment(pixels, recipe.augmentation), tf.float32)
+    return (tf.reshape(moved, [-1, 28, 28, 1]) - mean) / std, labels
+
+  return (tf.data.Dataset.from_tensor_slices((x_train, y_train))
+          .shuffle(len(x_train), seed=seed, reshuffle_each_iteration=True)
+          .batch(recipe.batch_size)
+          .map(move_and_normalize, num_parallel_calls=tf.data.AUTOTUNE))
 
 
 if __name__ == '__main__':

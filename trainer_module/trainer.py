@@ -66,7 +66,8 @@ def _train_and_export(fn_args: FnArgs, recipe: training.Recipe, epochs: int,
                  recipe.name, epochs, batch_size, precision)
     tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
     train, examples = inputs.make_training_dataset(
-        fn_args.train_files, tf_transform_output, batch_size, seed=seed)
+        fn_args.train_files, tf_transform_output, batch_size, seed=seed,
+        augmentation=recipe.augmentation)
     evaluation = inputs.make_dataset(fn_args.eval_files, tf_transform_output, batch_size)
     schedule = model_lib.RecipeSchedule(
         recipe, training.steps_per_epoch(examples, batch_size), epochs)

@@ -22,3 +22,25 @@ def test_both_datasets_read_every_example_untuned(tiny_trained):
       shapes = [tuple(image.shape) for image, _ in dataset]
       assert sum(shape[0] for shape in shapes) == count
       assert {shape[1:] for shape in shapes} == {(28, 28, 1)}
+
+
+def test_the_augmented_recipe_moves_the_training_digits_and_keeps_their_labels(tiny_trained):
+  """Augmented: every example still read once per epoch, through the same Transform graph
+  (the background where a move uncovers paper is the graph's own blank), labels as they are."""
+  import numpy as np
+  import tensorflow_transform as tft
+  from mnist_tfx.trainer_module import inputs
+  from mnist_tfx.trainer_module import training
+  graph = tft.TFTransformOutput(artifacts.artifact(tiny_trained['transform_graph']).uri)
+  files = [artifacts.split_uri(tiny_trained['examples'], 'train') + '/*']
+  plain, _ = inputs.make_training_dataset(files, graph, 128, seed=1)
+  moved, examples = inputs.make_training_dataset(
+      files, graph, 128, seed=1, augmentation=training.AUGMENTED.augmentation)
+  assert examples == artifacts.TRAIN_DIGITS
+  (plain_images, plain_labels), = plain.take(1)
+  (moved_images, moved_labels), = moved.take(1)
+  np.testing.assert_array_equal(plain_labels, moved_labels)  # Same seed: the same order.
+  assert not np.allclose(plain_images, moved_images)
+  blank = plain_images.numpy().min()  # A pixel of 0 through the graph.
+  assert moved_images.numpy().min() == blank
+  assert sum(int(labels.shape[0]) for _, labels in moved) == artifacts.TRAIN_DIGITS
