@@ -13,10 +13,10 @@ import dataclasses
 import os
 import urllib.parse
 
+from mnist_tfx.app import run_lock
 from mnist_tfx.kubeflow import configs as kubeflow_configs
 from mnist_tfx.kubeflow import cron
 from mnist_tfx.lib import options
-from mnist_tfx.app import run_lock
 from mnist_tfx.lib.errors import OptionError
 from mnist_tfx.lib.errors import UsageError
 from mnist_tfx.pipeline import configs
