@@ -3,8 +3,8 @@
 pipeline/run_reader.py finds each component's outputs in ML Metadata; the run report
 (components/run_report/) is handed them as its inputs; both fill the record through
 the readers here, so the summary, `history`, the benchmark and the page count the same.
-Plain data, cheap to import: files inside artifacts are read through TFX's fileio
-(local paths and gs://), imported only when a reader runs.
+Plain data, cheap to import: files inside local artifacts are read with open, and TFX's
+fileio (which imports TensorFlow) only for gs:// paths, the run report's on Kubeflow.
 """
 
 import dataclasses
