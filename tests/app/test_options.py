@@ -15,6 +15,7 @@ from mnist_tfx.kubeflow import configs as kubeflow_configs
 from mnist_tfx.kubeflow import cron
 from mnist_tfx.lib.errors import OptionError
 from mnist_tfx.pipeline import configs
+from tests.support.fresh import run_fresh
 
 FILE = 'a-file'  # Planted in the working folder by the test: a path that is not a folder.
 CLUSTER = ('--image', 'mnist-tfx:v7', '--data-root', 'gs://my-bucket/mnist', '--output-dir',
@@ -153,12 +154,9 @@ def test_a_refusal_imports_neither_tfx_nor_tensorflow(tmp_path):
       'for argv in (["run", "--epochs", "-3"], ["kubeflow", "schedule", "--cron", "bad"],\n'
       '             ["rollback", "x"], ["run", "--data-root", "missing"],\n'
       '             ["kubeflow", "serving", "--serving-replicas", "0"]):\n'
-      '  assert cli.main(argv) == 2, argv\n'
-      'print(sorted(m for m in sys.modules if m.split(".")[0] in (\n'
-      '    "tfx", "tensorflow", "tf_keras", "apache_beam", "kfp", "ml_metadata")))\n')
-  result = subprocess.run([sys.executable, '-c', script], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120, check=True)
-  assert result.stdout.splitlines()[-1] == '[]'
+      '  assert cli.main(argv) == 2, argv\n')
+  _, imported = run_fresh(script, cwd=tmp_path)
+  assert imported == []
   assert not os.listdir(tmp_path)
 
 
@@ -250,12 +248,9 @@ def test_refusing_a_folder_no_run_wrote_imports_neither_tfx_nor_tensorflow(tmp_p
       'import sys\n'
       'from mnist_tfx.app import cli\n'
       f'for argv in {[list(argv) for argv in READERS]!r}:\n'
-      '  assert cli.main([*argv, "--output-dir", "missing"]) == 1, argv\n'
-      'print(sorted(m for m in sys.modules if m.split(".")[0] in (\n'
-      '    "tfx", "tensorflow", "ml_metadata")))\n')
-  result = subprocess.run([sys.executable, '-c', script], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120, check=True)
-  assert result.stdout.splitlines()[-1] == '[]'
+      '  assert cli.main([*argv, "--output-dir", "missing"]) == 1, argv\n')
+  _, imported = run_fresh(script, cwd=tmp_path)
+  assert imported == []
   assert not os.listdir(tmp_path)
 
 

@@ -18,6 +18,7 @@ from mnist_tfx.app import run_lock
 from mnist_tfx.app import watch
 from tests.support import idx_files
 from tests.support.folders import snapshot
+from tests.support.fresh import run_fresh
 
 SETTLE = 5.0  # Seconds on the test's clock.
 
@@ -283,12 +284,9 @@ def test_a_refusal_is_one_line_with_the_exit_status_and_nothing_made_or_imported
       '    except SystemExit as e:\n'
       '      status = e.code\n'
       '  found.append([status, err.getvalue()])\n'
-      'found.append(sorted(m for m in sys.modules if m.split(".")[0] in (\n'
-      '    "tfx", "tensorflow", "tf_keras", "apache_beam", "ml_metadata")))\n'
       'print(json.dumps(found))\n')
-  result = subprocess.run([sys.executable, '-c', script], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120, check=True)
-  *found, imported = json.loads(result.stdout.splitlines()[-1])
+  result, imported = run_fresh(script, cwd=tmp_path)
+  found = json.loads(result.stdout)
   for (argv, status, line), (got_status, got_err) in zip(REFUSALS, found):
     assert got_status == status, (argv, got_err)
     assert got_err.startswith(line) and got_err.count('\n') == 1, (argv, got_err)

@@ -1,12 +1,10 @@
 """The run record's readers: TFX's output keys as the installed TFX spells them, and the
 record cheap to import (the summary of a no-change run formats it without TFX)."""
 
-import subprocess
-import sys
-
 from mnist_tfx.lib import run_record
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.lib.contracts import Output
+from tests.support.fresh import run_fresh
 
 
 def test_tfxs_output_keys_are_the_installed_tfxs():
@@ -27,12 +25,9 @@ def test_a_failed_gate_is_the_records_stop_and_a_component_without_reader_adds_n
 
 
 def test_the_record_imports_neither_tensorflow_nor_tfx():
-  result = subprocess.run(
-      [sys.executable, '-c',
-       'import sys; from mnist_tfx.lib import run_record; from mnist_tfx.app import summary; '
-       'print(sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "tfx")))'],
-      capture_output=True, text=True, check=True)
-  assert result.stdout.strip() == '[]'
+  _, imported = run_fresh('from mnist_tfx.lib import run_record\n'
+                          'from mnist_tfx.app import summary\n')
+  assert imported == []
 
 
 def test_custom_properties_read_locally_and_as_kubeflow_hands_them_to_a_step():

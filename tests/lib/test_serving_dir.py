@@ -1,8 +1,6 @@
 """The serving directory: versions appear whole, numbered upwards, never overwritten."""
 
 import os
-import subprocess
-import sys
 import time
 
 import pytest
@@ -11,6 +9,7 @@ from mnist_tfx.lib import contracts
 from mnist_tfx.lib import serving_dir
 from mnist_tfx.lib.errors import UsageError
 from tests.support.folders import snapshot
+from tests.support.fresh import run_fresh
 
 
 def _model(tmp_path):
@@ -185,15 +184,11 @@ def test_a_local_serving_folder_is_read_without_tensorflow(tmp_path):
   first = serving_dir.publish(_model(tmp_path), serving)
   serving_dir.publish(_other_model(tmp_path), serving)
   copy = serving_dir.rollback(serving, first)
-  script = (
+  result, imported = run_fresh(
       'import sys\n'
       'from mnist_tfx.lib import serving_dir\n'
       'serving = sys.argv[1]\n'
       'print(serving_dir.versions(serving), serving_dir.latest_version(serving),\n'
-      '      serving_dir.origin(serving, serving_dir.latest_version(serving)))\n'
-      'print(sorted(m for m in sys.modules if m.split(".")[0] in ("tfx", "tensorflow")))\n')
-  result = subprocess.run([sys.executable, '-c', script, serving], capture_output=True,
-                          text=True, timeout=120, check=True)
-  found, imported = result.stdout.splitlines()
-  assert found == f"{serving_dir.versions(serving)} {copy} {first}"
-  assert imported == '[]'
+      '      serving_dir.origin(serving, serving_dir.latest_version(serving)))\n', serving)
+  assert result.stdout == f"{serving_dir.versions(serving)} {copy} {first}\n"
+  assert imported == []
