@@ -110,10 +110,8 @@ def _here(config: configs.PipelineConfig, path: str) -> str:
 
 
 def _worst(record: run_record.RunRecord) -> str:
-  if not record.digit_accuracy:
-    return '-'
-  digit, accuracy = min(record.digit_accuracy.items(), key=lambda item: item[1])
-  return f'{digit}: {accuracy:.4f}'
+  worst = record.worst_digit()
+  return f'{worst[0]}: {worst[1]:.4f}' if worst else '-'
 
 
 def _cached(record: run_record.RunRecord) -> bool:

@@ -48,7 +48,7 @@ def read(config: configs.PipelineConfig) -> Status:
   pushed = serving_dir_lib.origin(config.serving_dir, served)
   run = run_reader.pushed_by(config.metadata_path, pushed)
   digits = run.digit_accuracy if run else {}
-  worst = min(digits.items(), key=lambda item: item[1]) if digits else (None, None)
+  worst = (run.worst_digit() if run else None) or (None, None)
   return Status(
       served_version=served, serving_dir=config.serving_dir,
       rollback_of=pushed if pushed != served else None,

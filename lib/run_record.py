@@ -10,7 +10,7 @@ fileio (which imports TensorFlow) only for gs:// paths, the run report's on Kube
 import dataclasses
 import json
 import os
-from typing import Callable, Dict, List, Mapping, NamedTuple, Optional
+from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from mnist_tfx.lib import payloads
 from mnist_tfx.lib.contracts import ComponentId
@@ -66,6 +66,11 @@ class RunRecord:
 
   def state(self, component: str) -> Optional[str]:
     return {step.name: step.state for step in self.components}.get(component)
+
+  def worst_digit(self) -> Optional[Tuple[int, float]]:
+    """(digit, accuracy) of the digit read least well, as the per-digit floor judges it;
+    None without the Evaluator's figures."""
+    return min(self.digit_accuracy.items(), key=lambda item: item[1], default=None)
 
   def all_cached(self) -> bool:
     """Nothing ran: no new data, code or settings since an earlier run."""

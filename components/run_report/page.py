@@ -109,7 +109,7 @@ def _decision(record: run_record.RunRecord, gate: Gate) -> List[str]:
   accuracy = record.overall_accuracy
   baseline = record.baseline_accuracy
   served_version = record.served_version or ''
-  worst = min(record.digit_accuracy.items(), key=lambda item: item[1], default=None)
+  worst = record.worst_digit()
   verdict = ('<span class="yes">blessed</span>' if record.blessed
              else '<span class="no">not blessed</span>')
   rows = [_row('overall accuracy', f'&ge; {gate.accuracy_threshold:g}', _number(accuracy),
