@@ -16,12 +16,13 @@ to it, and nothing else does:
 The Trainer only logs: under Kubeflow its lines go to the pod's log, and here only the
 local run decides what reaches the terminal.
 
-Commands without a log file (history, predict, rollback, add-span) send other libraries'
-output nowhere (others_to_nowhere) while they print their own; the Kubeflow commands hold
-it back around the calls that print on their own (others_held). TF_CPP_MIN_LOG_LEVEL
-alone is not enough: at 2, TensorFlow's import still writes its cuFFT, cuDNN and cuBLAS "Unable to register" errors
-from C++ to file descriptor 2, and google.api_core's FutureWarning about Python 3.10 is
-Python's, at any level; pointing the descriptor elsewhere catches both.
+Commands without a log file (history, status, predict, rollback, add-span, and watch
+between its runs) send other libraries' output nowhere (others_to_nowhere) while they
+print their own; the Kubeflow commands hold it back around the calls that print on their
+own (others_held). TF_CPP_MIN_LOG_LEVEL alone is not enough: at 2, TensorFlow's import
+still writes its cuFFT, cuDNN and cuBLAS "Unable to register" errors from C++ to file
+descriptor 2, and google.api_core's FutureWarning about Python 3.10 is Python's, at any
+level; pointing the descriptor elsewhere catches both.
 """
 
 import atexit

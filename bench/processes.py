@@ -79,35 +79,42 @@ def run_pipeline(output_dir: str, *flags: str, venv_bin: str = '') -> PipelineRu
 
 def trainer_clock(output_dir: str) -> Dict[str, Optional[float]]:
   """The Trainer's first epoch, its later epochs (median) and its export, in seconds, from
-  the timestamps of the newest run log of `output_dir`.
+  the timestamps of the newest run log of `output_dir`; and its gaps between epochs, time
+  in which nothing trained (None from a log whose epochs do not give their own seconds).
 
   The same lines in this commit and the baseline's: `Training on N GPU(s)` (before the
-  input pipeline and the model are built), `Epoch N...` at each epoch's end, and TFX's
-  `Training complete` after run_fn returns (the export, and history.json, before it).
+  input pipeline and the model are built), `Epoch N...` at each epoch's end (this
+  commit's: `Epoch N (S s): ...`, S the epoch's own seconds), and TFX's `Training complete`
+  after run_fn returns (the export, and history.json, before it).
   """
   logs = os.path.join(output_dir, 'logs')
   path = max((os.path.join(logs, name) for name in os.listdir(logs)), key=os.path.getmtime)
   marks: Dict[str, float] = {}
   epochs: List[float] = []
+  own: List[Optional[float]] = []  # Each epoch's own seconds, as it logged them.
   with open(path, errors='replace') as f:
     for line in f:
       found = re.match(r'(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) INFO \w+: '
-                       r'(Training on|Epoch \d+|Training complete)', line)
+                       r'(Training on|Epoch \d+(?: \(([\d.]+) s\))?|Training complete)', line)
       if not found:
         continue
       when = time.mktime(time.strptime(found.group(1), '%Y-%m-%d %H:%M:%S')) + int(
           found.group(2)) / 1000
       if found.group(3).startswith('Epoch'):
         epochs.append(when)
+        own.append(float(found.group(4)) if found.group(4) else None)
       else:
         marks[found.group(3)] = when
   ends = [marks.get('Training on')] + epochs
   durations = [b - a for a, b in zip(ends, ends[1:]) if a is not None]
+  timed = len(epochs) > 1 and None not in own
   return {'first_epoch': durations[0] if durations else None,
           'later_epoch': statistics.median(durations[1:]) if len(durations) > 1 else None,
           'export': (marks['Training complete'] - epochs[-1]
                      if epochs and 'Training complete' in marks else None),
-          'epochs': len(epochs)}
+          'epochs': len(epochs),
+          'between_epochs': (sum(b - a - seconds for a, b, seconds
+                                 in zip(epochs, epochs[1:], own[1:])) if timed else None)}
 
 
 def baseline_checkout(commit: str, folder: str) -> str:

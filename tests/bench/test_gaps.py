@@ -1,6 +1,10 @@
-"""bench/gaps.py on a Trainer's log lines as app/logs.py and trainer_module/trainer.py write them."""
+"""The Trainer's gaps (bench/processes.py's trainer_clock, printed by bench/gaps.py) on log
+lines as app/logs.py and trainer_module/trainer.py write them."""
+
+import json
 
 from bench import gaps
+from bench import processes
 
 _LOG = '''2026-12-07 12:58:31,100 INFO trainer: Training on 0 GPU(s).
 2026-12-07 12:58:50,000 INFO trainer: Epoch 1 (18.0 s): loss 0.16, accuracy 0.95, lr 0.009
@@ -10,8 +14,13 @@ _LOG = '''2026-12-07 12:58:31,100 INFO trainer: Training on 0 GPU(s).
 '''
 
 
-def test_gaps_are_the_time_between_epoch_lines_beyond_each_epochs_own(tmp_path):
-  log = tmp_path / 'run.log'
-  log.write_text(_LOG)
-  assert gaps.gaps(str(log)) == {'epochs': 3, 'between_epochs_s': 0.6,
-                                 'after_last_epoch_s': 1.3}
+def test_gaps_are_the_time_between_epoch_lines_beyond_each_epochs_own(tmp_path, capsys):
+  (tmp_path / 'logs').mkdir()
+  (tmp_path / 'logs' / 'run.log').write_text(_LOG)
+  clock = processes.trainer_clock(str(tmp_path))
+  assert clock['epochs'] == 3
+  assert round(clock['between_epochs'], 3) == 0.6 and round(clock['export'], 3) == 1.3
+  assert gaps.main([str(tmp_path)]) == 0
+  assert json.loads(capsys.readouterr().out) == {
+      'output_dir': str(tmp_path), 'epochs': 3, 'between_epochs_s': 0.6,
+      'after_last_epoch_s': 1.3}
