@@ -12,6 +12,7 @@ import json
 import os
 from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple
 
+from mnist_tfx.lib import files
 from mnist_tfx.lib import payloads
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.lib.contracts import File
@@ -211,19 +212,8 @@ _READERS: Dict[str, Callable[[RunRecord, Outputs, bool], None]] = {
 
 
 def _read_text(folder: str, name: str) -> Optional[str]:
-  """A file a component wrote into its artifact; None if it wrote none. Local folders are
-  read without TFX's fileio, which imports TensorFlow (`status` and `history` need not)."""
-  path = os.path.join(folder, name)
-  if '://' not in path:
-    if not os.path.exists(path):
-      return None
-    with open(path) as f:
-      return f.read()
-  from tfx.dsl.io import fileio  # pylint: disable=g-import-not-at-top
-  if not fileio.exists(path):
-    return None
-  with fileio.open(path) as f:
-    return f.read()
+  """A file a component wrote into its artifact; None if it wrote none."""
+  return files.read_text(os.path.join(folder, name))
 
 
 # Kubeflow hands a step its input artifacts' custom properties as structs, each holding its

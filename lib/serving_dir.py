@@ -26,6 +26,7 @@ import time
 from typing import Callable, Dict, Optional, Tuple
 
 from mnist_tfx.lib import contracts
+from mnist_tfx.lib import files
 from mnist_tfx.lib.errors import UsageError
 
 _INCOMING_PREFIX = '.incoming-'
@@ -196,17 +197,8 @@ def rollback(serving_dir: str, version: str) -> Optional[str]:
 
 def rolled_back_from(serving_dir: str, version: str) -> Optional[str]:
   """The version a rollback copied into `version`, or None if it was pushed."""
-  note = os.path.join(serving_dir, version, ROLLBACK_NOTE)
-  if '://' not in serving_dir:
-    if not os.path.exists(note):
-      return None
-    with open(note) as f:
-      return f.read().strip()
-  from tfx.dsl.io import fileio
-  if not fileio.exists(note):
-    return None
-  with fileio.open(note) as f:
-    return f.read().strip()
+  note = files.read_text(os.path.join(serving_dir, version, ROLLBACK_NOTE))
+  return note.strip() if note is not None else None
 
 
 def origin(serving_dir: str, version: str) -> str:
