@@ -7,7 +7,8 @@ from random weights in both. After each span, add-span adds the next batch. Prin
 JSON line per run (wall seconds, the Trainer's seconds, how training started, test
 accuracy, the served model's, pushed or not) and a table.
 
-Usage: .venv/bin/python -m bench.warm_demo OUT [-- extra bin/run flags]
+Usage: .venv/bin/python -m bench.warm_demo OUT [--chain warm] [-- extra bin/run flags]
+(--chain warm: the README's commands alone, the default chain.)
 OUT must not exist. Everything else is the README's: the default recipe and gate.
 """
 
@@ -38,6 +39,8 @@ def main() -> int:
   parser = argparse.ArgumentParser(description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
   parser.add_argument('out')
+  parser.add_argument('--chain', choices=[name for name, _ in CHAINS],
+                      help='run this chain only (default: both, in turns)')
   parser.add_argument('extra', nargs='*', help='more bin/run flags, after --')
   args = parser.parse_args()
   out = os.path.abspath(args.out)
@@ -52,6 +55,8 @@ def main() -> int:
       run([os.path.join('.venv', 'bin', 'mnist-pipeline'), 'add-span',
            os.path.join(out, 'spans', f'batch-{span}'), '--data-root', data_root], check=True)
     for chain, flags in CHAINS:
+      if args.chain and chain != args.chain:
+        continue
       output_dir = os.path.join(out, chain)
       started = time.perf_counter()
       result = run(['bin/run', '--data-root', data_root, '--output-dir', output_dir, *flags,

@@ -88,7 +88,8 @@ class PipelineConfig:
       'third of an epoch, then falling linearly to 0) or course (the course\'s: 10 epochs of '
       'batch 64, the rate from 0.01 times 0.666 per epoch); see trainer_module/training.py',
       choices=tuple(training.RECIPES))
-  epochs: int = field(0, "training epochs (0: the recipe's own, 5 fast or 10 course, "
+  epochs: int = field(0, "training epochs (0: the recipe's own: fast 5, or on a span of "
+                      'fewer than 60,000 digits as many as see 300,000 digits, course 10, '
                       f"{training.WARM.epochs} for a warm start)",
                       allowed=options.whole(0, note="0: the recipe's own"))
   precision: str = field(

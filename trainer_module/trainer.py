@@ -58,16 +58,16 @@ def _train_and_export(fn_args: FnArgs, recipe: training.Recipe, epochs: int,
                 else warm_start.take_served_weights(model, fn_args.base_model))
     if why_cold is None:
       recipe = training.WARM
-    epochs = epochs or recipe.epochs
     batch_size = recipe.batch_size * strategy.num_replicas_in_sync
-    logging.info('%s. Recipe %s: %d epochs of batch %d, precision %s.',
-                 'Warm start from the served model' if why_cold is None
-                 else f'From random weights: {why_cold}',
-                 recipe.name, epochs, batch_size, precision)
     tf_transform_output = tft.TFTransformOutput(fn_args.transform_output)
     train, examples = inputs.make_training_dataset(
         fn_args.train_files, tf_transform_output, batch_size, seed=seed,
         augmentation=recipe.augmentation)
+    epochs = epochs or recipe.epochs_for(examples)
+    logging.info('%s. Recipe %s: %d epochs of batch %d over %d digits, precision %s.',
+                 'Warm start from the served model' if why_cold is None
+                 else f'From random weights: {why_cold}',
+                 recipe.name, epochs, batch_size, examples, precision)
     evaluation = inputs.make_dataset(fn_args.eval_files, tf_transform_output, batch_size)
     schedule = model_lib.RecipeSchedule(
         recipe, training.steps_per_epoch(examples, batch_size), epochs)

@@ -45,3 +45,14 @@ def test_the_warm_recipe_is_shorter_and_gentler_than_the_default():
   assert warm.name not in training.RECIPES  # Chosen by the Trainer, not by --recipe.
   assert warm.epochs < default.epochs and warm.peak_learning_rate < default.peak_learning_rate
   assert warm.batch_size == default.batch_size
+
+
+def test_a_small_span_trains_more_epochs_so_that_it_sees_as_many_digits():
+  """The README's first span has 20,000 digits: five epochs of it would be a third of the
+  steps the default was chosen with on all 60,000."""
+  fast = training.RECIPES[training.DEFAULT]
+  assert [fast.epochs_for(n) for n in (60_000, 120_000, 20_000, 30_001)] == [5, 5, 15, 10]
+  assert training.AUGMENTED.epochs_for(20_000) == 45
+  # The course's recipe stays the course's; a warm start keeps its own short schedule.
+  assert training.COURSE.epochs_for(20_000) == 10
+  assert training.WARM.epochs_for(20_000) == 1
