@@ -79,13 +79,15 @@ def run_pipeline(output_dir: str, *flags: str, venv_bin: str = '') -> PipelineRu
 
 def trainer_clock(output_dir: str) -> Dict[str, Optional[float]]:
   """The Trainer's first epoch, its later epochs (median) and its export, in seconds, from
-  the timestamps of the newest run log of `output_dir`; and its gaps between epochs, time
-  in which nothing trained (None from a log whose epochs do not give their own seconds).
+  the timestamps of the newest run log of `output_dir`; and its gaps, time in which nothing
+  trained: between epochs, and from the last epoch to the export's start (None from a log
+  without the lines they need).
 
   The same lines in this commit and the baseline's: `Training on N GPU(s)` (before the
   input pipeline and the model are built), `Epoch N...` at each epoch's end (this
   commit's: `Epoch N (S s): ...`, S the epoch's own seconds), and TFX's `Training complete`
-  after run_fn returns (the export, and history.json, before it).
+  after run_fn returns (the export, and history.json, before it). This commit's only:
+  `Exported in S s.` when the export ends (trainer_module/trainer.py).
   """
   logs = os.path.join(output_dir, 'logs')
   path = max((os.path.join(logs, name) for name in os.listdir(logs)), key=os.path.getmtime)
@@ -95,7 +97,8 @@ def trainer_clock(output_dir: str) -> Dict[str, Optional[float]]:
   with open(path, errors='replace') as f:
     for line in f:
       found = re.match(r'(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) INFO \w+: '
-                       r'(Training on|Epoch \d+(?: \(([\d.]+) s\))?|Training complete)', line)
+                       r'(Training on|Epoch \d+(?: \(([\d.]+) s\))?|Training complete'
+                       r'|Exported in ([\d.]+) s)', line)
       if not found:
         continue
       when = time.mktime(time.strptime(found.group(1), '%Y-%m-%d %H:%M:%S')) + int(
@@ -103,6 +106,8 @@ def trainer_clock(output_dir: str) -> Dict[str, Optional[float]]:
       if found.group(3).startswith('Epoch'):
         epochs.append(when)
         own.append(float(found.group(4)) if found.group(4) else None)
+      elif found.group(5):
+        marks['export started'] = when - float(found.group(5))
       else:
         marks[found.group(3)] = when
   ends = [marks.get('Training on')] + epochs
@@ -114,7 +119,17 @@ def trainer_clock(output_dir: str) -> Dict[str, Optional[float]]:
                      if epochs and 'Training complete' in marks else None),
           'epochs': len(epochs),
           'between_epochs': (sum(b - a - seconds for a, b, seconds
-                                 in zip(epochs, epochs[1:], own[1:])) if timed else None)}
+                                 in zip(epochs, epochs[1:], own[1:])) if timed else None),
+          'before_export': (marks['export started'] - epochs[-1]
+                            if epochs and 'export started' in marks else None)}
+
+
+def gaps(clock: Dict[str, Optional[float]]) -> Optional[float]:
+  """Seconds in which the Trainer trained nothing, from trainer_clock's figures: between
+  epochs and before the export (issue 27: at most 2 s per cold run)."""
+  if clock['between_epochs'] is None or clock['before_export'] is None:
+    return None
+  return clock['between_epochs'] + clock['before_export']
 
 
 def baseline_checkout(commit: str, folder: str) -> str:

@@ -119,7 +119,8 @@ def _measure_processes(results: dict, output_dir: str, seeds, quick_flags,
     cold_dir = os.path.join(output_dir, f'cold-seed{seed}')
     cold = processes.run_pipeline(cold_dir, '--seed', str(seed), *quick_flags)
     entry = {'seed': seed, 'plain_loop': {'epochs': rows, 'peak_rss_gb': loop.peak_rss_gb},
-             'pipeline': _pipeline_entry(cold)}
+             'pipeline': _pipeline_entry(cold),
+             'trainer_clock': processes.trainer_clock(cold_dir)}
     for accuracy in TARGET_ACCURACIES:
       entry['plain_loop'][f'seconds_to_{accuracy}'] = processes.seconds_to_reach(rows, accuracy)
     reached = entry['plain_loop'][f'seconds_to_{TARGET_ACCURACIES[-1]}']
@@ -200,7 +201,7 @@ def _measure_in_process(results: dict, first_dir: str, quick: bool) -> None:
 
 def _fixed_costs(output_dir: str, run: processes.PipelineRun) -> dict:
   clock = processes.trainer_clock(output_dir)
-  return {'trainer': clock,
+  return {'trainer': clock, 'seconds': run.timed.seconds,
           'first_to_later_epoch': (clock['first_epoch'] / clock['later_epoch']
                                    if clock['later_epoch'] else None),
           'statistics_transform_evaluator': sum(

@@ -10,6 +10,7 @@ _LOG = '''2026-12-07 12:58:31,100 INFO trainer: Training on 0 GPU(s).
 2026-12-07 12:58:50,000 INFO trainer: Epoch 1 (18.0 s): loss 0.16, accuracy 0.95, lr 0.009
 2026-12-07 12:59:05,500 INFO trainer: Epoch 2 (15.0 s): loss 0.04, accuracy 0.98, lr 0.006
 2026-12-07 12:59:20,600 INFO trainer: Epoch 3 (15.0 s): loss 0.03, accuracy 0.99, lr 0.002
+2026-12-07 12:59:21,700 INFO trainer: Exported in 1.0 s.
 2026-12-07 12:59:21,900 INFO executor: Training complete. Model written to /out/model/8.
 '''
 
@@ -20,7 +21,8 @@ def test_gaps_are_the_time_between_epoch_lines_beyond_each_epochs_own(tmp_path, 
   clock = processes.trainer_clock(str(tmp_path))
   assert clock['epochs'] == 3
   assert round(clock['between_epochs'], 3) == 0.6 and round(clock['export'], 3) == 1.3
+  assert round(clock['before_export'], 3) == 0.1  # The export started at 12:59:20,700.
   assert gaps.main([str(tmp_path)]) == 0
   assert json.loads(capsys.readouterr().out) == {
       'output_dir': str(tmp_path), 'epochs': 3, 'between_epochs_s': 0.6,
-      'after_last_epoch_s': 1.3}
+      'before_export_s': 0.1, 'gaps_s': 0.7, 'after_last_epoch_s': 1.3}
