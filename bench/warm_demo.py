@@ -7,7 +7,7 @@ from random weights in both. After each span, add-span adds the next batch. Prin
 JSON line per run (wall seconds, the Trainer's seconds, how training started, test
 accuracy, the served model's, pushed or not) and a table.
 
-Usage: .venv/bin/python -m bench.warm_demo OUT [--chain warm] [-- extra bin/run flags]
+Usage: .venv/bin/python -m bench.warm_demo [--chain warm] OUT [-- extra bin/run flags]
 (--chain warm: the README's commands alone, the default chain.)
 OUT must not exist. Everything else is the README's: the default recipe and gate.
 """

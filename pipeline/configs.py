@@ -85,8 +85,11 @@ class PipelineConfig:
       allowed=options.matching(r'.*\S.*', 'must name a folder'))
   recipe: str = field(
       training.DEFAULT, 'training recipe: fast (5 epochs of batch 128, the rate rising over a '
-      'third of an epoch, then falling linearly to 0) or course (the course\'s: 10 epochs of '
-      'batch 64, the rate from 0.01 times 0.666 per epoch); see trainer_module/training.py',
+      'third of an epoch, then falling linearly to 0), course (the course\'s: 10 epochs of '
+      'batch 64, the rate from 0.01 times 0.666 per epoch) or augmented (fast\'s schedule over '
+      f'{training.AUGMENTED.epochs} epochs, the training digits moved, turned and scaled at '
+      'random: about a tenth of a percent more, in several times the time); see '
+      'trainer_module/training.py',
       choices=tuple(training.RECIPES))
   epochs: int = field(0, "training epochs (0: the recipe's own: fast 5, or on a span of "
                       'fewer than 60,000 digits as many as see 300,000 digits, course 10, '
