@@ -20,8 +20,10 @@ CANDIDATES = (
     ('fast', []),  # 5 epochs of batch 128, peak 0.01: the one chosen.
     ('fast', ['--epochs', '4']),
     ('fast', ['--epochs', '4', '--batch-size', '64', '--peak-learning-rate', '0.005']),
-    ('augmented', []),  # 15 epochs; shifts up to 0.12 of the side, 15 degrees, zoom 0.12.
-    ('augmented', ['--shift', '0.08', '--rotation-degrees', '10', '--zoom', '0.08']),
+    ('augmented', []),  # 30 epochs; shifts up to 0.12 of the side, 15 degrees, zoom 0.12.
+    ('augmented', ['--epochs', '15']),
+    ('augmented', ['--epochs', '15', '--shift', '0.08', '--rotation-degrees', '10',
+                   '--zoom', '0.08']),
 )
 
 

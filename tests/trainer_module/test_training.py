@@ -52,7 +52,7 @@ def test_a_small_span_trains_more_epochs_so_that_it_sees_as_many_digits():
   steps the default was chosen with on all 60,000."""
   fast = training.RECIPES[training.DEFAULT]
   assert [fast.epochs_for(n) for n in (60_000, 120_000, 20_000, 30_001)] == [5, 5, 15, 10]
-  assert training.AUGMENTED.epochs_for(20_000) == 45
+  assert training.AUGMENTED.epochs_for(20_000) == 90
   # The course's recipe stays the course's; a warm start keeps its own short schedule.
   assert training.COURSE.epochs_for(20_000) == 10
   assert training.WARM.epochs_for(20_000) == 1
