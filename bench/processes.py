@@ -112,7 +112,7 @@ def trainer_clock(output_dir: str) -> Dict[str, Optional[float]]:
         marks[found.group(3)] = when
   ends = [marks.get('Training on')] + epochs
   durations = [b - a for a, b in zip(ends, ends[1:]) if a is not None]
-  timed = len(epochs) > 1 and None not in own
+  timed = bool(epochs) and None not in own[1:]  # One epoch: no gap between epochs.
   return {'first_epoch': durations[0] if durations else None,
           'later_epoch': statistics.median(durations[1:]) if len(durations) > 1 else None,
           'export': (marks['Training complete'] - epochs[-1]

@@ -91,8 +91,9 @@ class PipelineConfig:
       'random: about a tenth of a percent more, in several times the time); see '
       'trainer_module/training.py',
       choices=tuple(training.RECIPES))
-  epochs: int = field(0, "training epochs (0: the recipe's own: fast 5, or on a span of "
-                      'fewer than 60,000 digits as many as see 300,000 digits, course 10, '
+  epochs: int = field(0, "training epochs (0: the recipe's own: fast 5, augmented "
+                      f'{training.AUGMENTED.epochs}, more on a span of fewer than 60,000 digits, '
+                      'to see as many digits as on 60,000; course 10; '
                       f"{training.WARM.epochs} for a warm start)",
                       allowed=options.whole(0, note="0: the recipe's own"))
   precision: str = field(

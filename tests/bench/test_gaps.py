@@ -26,3 +26,13 @@ def test_gaps_are_the_time_between_epoch_lines_beyond_each_epochs_own(tmp_path, 
   assert json.loads(capsys.readouterr().out) == {
       'output_dir': str(tmp_path), 'epochs': 3, 'between_epochs_s': 0.6,
       'before_export_s': 0.1, 'gaps_s': 0.7, 'after_last_epoch_s': 1.3}
+
+
+def test_a_one_epoch_run_has_no_gap_between_epochs(tmp_path):
+  """bin/bench --quick trains one epoch: its gaps are the one before the export alone."""
+  (tmp_path / 'logs').mkdir()
+  lines = _LOG.splitlines()
+  (tmp_path / 'logs' / 'run.log').write_text('\n'.join([lines[0], lines[3], lines[4]]))
+  clock = processes.trainer_clock(str(tmp_path))
+  assert (clock['epochs'], clock['between_epochs']) == (1, 0)
+  assert round(processes.gaps(clock), 3) == 0.1
