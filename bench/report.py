@@ -196,10 +196,10 @@ def _wall(costs: dict) -> str:
 
 
 def _gaps(clock: Optional[dict]) -> str:
-  if not clock or processes.gaps(clock) is None:
+  total = processes.gaps(clock) if clock else None
+  if total is None:
     return 'not in the log'
-  return (f'{clock["between_epochs"]:.2f} + {clock["before_export"]:.2f} = '
-          f'{processes.gaps(clock):.2f} s')
+  return f'{clock["between_epochs"]:.2f} + {clock["before_export"]:.2f} = {total:.2f} s'
 
 
 def _serving(results: dict) -> List[str]:

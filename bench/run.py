@@ -138,8 +138,9 @@ def _measure_processes(results: dict, output_dir: str, seeds, quick_flags,
         'ratio': cold.timed.seconds / same_recipe.seconds}
     baseline = processes.run_pipeline(baseline_dir, '--seed', str(seed), *baseline_flags,
                                       venv_bin=baseline_bin)
-    results['fixed_costs'] = {'pipeline': _fixed_costs(cold_dir, cold),
-                              'baseline': _fixed_costs(baseline_dir, baseline)}
+    results['fixed_costs'] = {
+        'pipeline': _fixed_costs(entry['trainer_clock'], cold),
+        'baseline': _fixed_costs(processes.trainer_clock(baseline_dir), baseline)}
     _say(f'   fixed costs: {results["fixed_costs"]}')
 
   _say('4. no-change runs: this commit (no TFX) and the baseline commit (TFX, all cached), '
@@ -199,8 +200,7 @@ def _measure_in_process(results: dict, first_dir: str, quick: bool) -> None:
                                        batch_calls=10 if quick else 40, repeats=repeats)
 
 
-def _fixed_costs(output_dir: str, run: processes.PipelineRun) -> dict:
-  clock = processes.trainer_clock(output_dir)
+def _fixed_costs(clock: dict, run: processes.PipelineRun) -> dict:
   return {'trainer': clock, 'seconds': run.timed.seconds,
           'first_to_later_epoch': (clock['first_epoch'] / clock['later_epoch']
                                    if clock['later_epoch'] else None),
