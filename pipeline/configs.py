@@ -25,7 +25,9 @@ RUN_FN = 'mnist_tfx.trainer_module.trainer.run_fn'
 # more than it says: given Beam arguments and no dependency flag among them, every TFX
 # Beam executor packages the installed TFX for remote workers before it starts (an sdist
 # built by a setup.py run, 1.3 to 2 s, and a 41 MB copy of TFX left in the temp folder;
-# tfx/utils/dependency_utils.py). The in-memory runner has no remote workers.
+# tfx/utils/dependency_utils.py). The in-memory runner has no remote workers. Beam itself
+# would try PrismRunner first, so the Beam executors name the in-memory runner themselves
+# when they are given no arguments (lib/beam_runner.py).
 LOCAL_BEAM_ARGS = ()
 
 # Where the default data root and output folder live, the same whatever the current folder:

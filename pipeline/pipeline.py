@@ -7,9 +7,7 @@ google-cloud-aiplatform, which costs about 20 s of start-up on every run here.
 from typing import Optional
 
 from ml_metadata.proto import metadata_store_pb2
-from tfx.components import StatisticsGen
 from tfx.components import Trainer
-from tfx.components import Transform
 from tfx.components.schema_gen.import_schema_gen.component import ImportSchemaGen
 from tfx.orchestration import pipeline as tfx_pipeline
 from tfx.proto import pusher_pb2
@@ -20,6 +18,8 @@ from mnist_tfx.components.atomic_pusher.component import AtomicPusher
 from mnist_tfx.components.data_gate.component import DataGate
 from mnist_tfx.components.gated_evaluator.component import GatedEvaluator
 from mnist_tfx.components.idx_example_gen.component import IdxExampleGen
+from mnist_tfx.components.in_memory_statistics_gen.component import InMemoryStatisticsGen
+from mnist_tfx.components.in_memory_transform.component import InMemoryTransform
 from mnist_tfx.components.label_check.component import LabelCheck
 from mnist_tfx.components.run_report.component import RunReport
 from mnist_tfx.components.served_model.component import ServedModel
@@ -59,7 +59,9 @@ def create_pipeline(
 
   # Statistics of every split, for validation and for people to look at; the
   # schema makes the label categorical, so its distribution is counted per digit.
-  statistics_gen = StatisticsGen(
+  # Here and in Transform and the Evaluator, Beam runs in memory unless told otherwise
+  # (lib/beam_runner.py).
+  statistics_gen = InMemoryStatisticsGen(
       examples=example_gen.outputs[Output.EXAMPLES],
       schema=schema_gen.outputs['schema']).with_id(ComponentId.STATISTICS_GEN)
 
@@ -87,7 +89,7 @@ def create_pipeline(
       margin=config.label_agreement_margin).with_id(ComponentId.LABEL_CHECK)
 
   # Normalizes the pixels with train-split statistics; the graph also serves.
-  transform = Transform(
+  transform = InMemoryTransform(
       examples=example_gen.outputs[Output.EXAMPLES],
       schema=schema_gen.outputs['schema'],
       preprocessing_fn=configs.PREPROCESSING_FN,

@@ -169,5 +169,6 @@ def test_every_component_is_a_folder_of_one_of_the_two_shapes():
   assert all(shape in ('function', 'extended') for shape in shapes.values()), shapes
   assert shapes == {
       'atomic_pusher': 'extended', 'data_gate': 'extended', 'gated_evaluator': 'extended',
-      'idx_example_gen': 'function', 'label_check': 'function', 'run_report': 'function',
+      'idx_example_gen': 'function', 'in_memory_statistics_gen': 'extended',
+      'in_memory_transform': 'extended', 'label_check': 'function', 'run_report': 'function',
       'served_model': 'function', 'span_test': 'function', 'starting_model': 'function'}

@@ -5,7 +5,8 @@ and the stock Evaluator would fail loading it. Dropped here, the Evaluator appli
 its absolute thresholds alone (TFX's rubber stamp for a first model).
 
 Its figures are then written once more, as figures.json for the steps
-that show them without TFMA (lib/evaluation.py).
+that show them without TFMA (lib/evaluation.py). Given no Beam arguments, TFMA's pipeline
+runs on Beam's FnApiRunner (lib/beam_runner.py).
 """
 
 from absl import logging
@@ -14,12 +15,13 @@ from tfx.dsl.io import fileio
 from tfx.types import standard_component_specs
 from tfx.utils import path_utils
 
+from mnist_tfx.lib import beam_runner
 from mnist_tfx.lib import evaluation
 
 _BASELINE = standard_component_specs.BASELINE_MODEL_KEY
 
 
-class Executor(evaluator_executor.Executor):
+class Executor(beam_runner.InMemoryRunner, evaluator_executor.Executor):
   """Drops an empty baseline, evaluates as the stock Evaluator does, writes figures.json."""
 
   def Do(self, input_dict, output_dict, exec_properties):  # pylint: disable=invalid-name

@@ -28,6 +28,19 @@ def test_first_run_pushes_a_blessed_model(first_run):
   assert len(component_states(result.stdout)) == len(ComponentId.ORDER)
 
 
+def test_no_beam_step_tried_prism(first_run):
+  """StatisticsGen, Transform and the Evaluator ran on the runner lib/beam_runner.py names:
+  left to Beam, each would have logged its try on Prism (tests/lib/test_beam_runner.py)."""
+  output_dir, _ = first_run
+  logs = [os.path.join(output_dir, 'logs', name)
+          for name in os.listdir(os.path.join(output_dir, 'logs'))]
+  assert len(logs) == 1
+  with open(logs[0]) as f:
+    text = f.read()
+  assert 'Component Evaluator is finished' in text
+  assert 'PrismRunner' not in text
+
+
 def test_both_signatures_answer_real_test_digits(first_run, mnist_arrays):
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from mnist_tfx.components.idx_example_gen import records  # pylint: disable=g-import-not-at-top
