@@ -16,7 +16,6 @@ import sys
 import threading
 
 from google.protobuf import text_format
-import kubernetes_validate
 import pytest
 import yaml
 
@@ -26,6 +25,11 @@ from mnist_tfx.app import cli
 from mnist_tfx.kubeflow import serving
 from tests.support.compiled import OUTPUT_DIR
 from tests.support.fresh import run_fresh
+
+# Kubernetes' schemas, beside the environment, not in it (tests/kubeflow/kubernetes-validate.lock).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), '.venv', 'kubernetes-validate'))
+import kubernetes_validate  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 # The minor versions GKE supported when this was written (Stable to Rapid channel).
 KUBERNETES_VERSIONS = ('1.33.0', '1.34.0', '1.35.0')
@@ -53,6 +57,16 @@ def _by_kind(documents, kind):
 
 def _container(documents):
   return _by_kind(documents, 'Deployment')['spec']['template']['spec']['containers'][0]
+
+
+def test_kubernetes_validate_stays_out_of_the_environment():
+  """Installed, it was loaded by every process that imports TFX's components, with
+  jsonschema: about 1.9 s each (tests/kubeflow/kubernetes-validate.lock)."""
+  code = ('import sys, tfx.components\n'
+          'print(sorted(m for m in ("kubernetes_validate", "jsonschema") if m in sys.modules))')
+  result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                          check=True)
+  assert result.stdout.split('\n')[-2] == '[]'
 
 
 @pytest.mark.parametrize('version', KUBERNETES_VERSIONS)
