@@ -27,7 +27,7 @@ GPU_RESOURCE = 'nvidia.com/gpu'
 
 def beam_args(config: configs.PipelineConfig,
               cluster: kubeflow_configs.KubeflowConfig) -> List[str]:
-  """Beam options of every Beam-based step: in-pod DirectRunner, or Dataflow."""
+  """Beam options of every Beam-based step: none for the in-pod runner, or Dataflow's."""
   if cluster.beam_runner == 'DirectRunner':
     return list(configs.LOCAL_BEAM_ARGS)
   if cluster.beam_runner != 'DataflowRunner':

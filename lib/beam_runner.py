@@ -12,7 +12,9 @@ Naming it as a Beam argument would cost more than the download: given Beam argum
 without a dependency flag, every TFX Beam executor first builds a package of TFX for
 remote workers (tfx/utils/dependency_utils.py), which the in-memory runner does not have.
 So the executors make the pipeline themselves when they are given no Beam arguments; given
-some (Dataflow, from the Kubeflow compiler), TFX's own way applies.
+some (Dataflow, from the Kubeflow compiler), TFX's own way applies. Transform and the
+Evaluator also add an argument of their own for user code given as a `module_file`: the
+project names its code by module path, so none is added here.
 """
 
 import apache_beam as beam

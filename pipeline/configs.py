@@ -19,15 +19,14 @@ SCHEMA_PATH = os.path.join(os.path.dirname(__file__), 'schema', 'schema.pbtxt')
 PREPROCESSING_FN = 'mnist_tfx.trainer_module.preprocessing.preprocessing_fn'
 RUN_FN = 'mnist_tfx.trainer_module.trainer.run_fn'
 
-# No arguments: Beam's defaults are the in-memory DirectRunner with one worker, on two
-# cores the fastest Beam mode measured (multi-processing paid seconds of process start-up
-# per component); tests/pipeline/test_beam_args.py pins them. Any argument would cost
+# No arguments: the Beam executors then run Beam's in-memory FnApiRunner with one worker
+# (lib/beam_runner.py names it: Beam itself would try PrismRunner first), on two cores the
+# fastest Beam mode measured (multi-processing paid seconds of process start-up per
+# component); tests/pipeline/test_beam_args.py pins Beam's defaults. Any argument would cost
 # more than it says: given Beam arguments and no dependency flag among them, every TFX
 # Beam executor packages the installed TFX for remote workers before it starts (an sdist
 # built by a setup.py run, 1.3 to 2 s, and a 41 MB copy of TFX left in the temp folder;
-# tfx/utils/dependency_utils.py). The in-memory runner has no remote workers. Beam itself
-# would try PrismRunner first, so the Beam executors name the in-memory runner themselves
-# when they are given no arguments (lib/beam_runner.py).
+# tfx/utils/dependency_utils.py). The in-memory runner has no remote workers.
 LOCAL_BEAM_ARGS = ()
 
 # Where the default data root and output folder live, the same whatever the current folder:

@@ -24,10 +24,10 @@ def _artifact(kind, uri, split_names=None):
 def _validate(tmp_path, splits, label_drift=0.05, pixel_drift=0.001):
   """Writes {split: chunks}, runs StatisticsGen (with the schema, as the pipeline does)
   then DataGate's executor on them."""
-  from tfx.components.statistics_gen import executor as stats_executor  # pylint: disable=g-import-not-at-top
   from tfx.types import standard_artifacts  # pylint: disable=g-import-not-at-top
   from mnist_tfx.components.data_gate.executor import Executor as DataGateExecutor  # pylint: disable=g-import-not-at-top
   from mnist_tfx.components.idx_example_gen import records  # pylint: disable=g-import-not-at-top
+  from mnist_tfx.components.in_memory_statistics_gen import executor as stats_executor  # pylint: disable=g-import-not-at-top
 
   for split, chunks in splits.items():
     records.write_tfrecords(chunks, str(tmp_path / 'examples' / f'Split-{split}' / 'data.gz'))

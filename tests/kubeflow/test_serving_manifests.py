@@ -26,11 +26,6 @@ from mnist_tfx.kubeflow import serving
 from tests.support.compiled import OUTPUT_DIR
 from tests.support.fresh import run_fresh
 
-# Kubernetes' schemas, beside the environment, not in it (tests/kubeflow/kubernetes-validate.lock).
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), '.venv', 'kubernetes-validate'))
-import kubernetes_validate  # pylint: disable=g-import-not-at-top,wrong-import-position
-
 # The minor versions GKE supported when this was written (Stable to Rapid channel).
 KUBERNETES_VERSIONS = ('1.33.0', '1.34.0', '1.35.0')
 GSA = 'tf-serving@my-project.iam.gserviceaccount.com'
@@ -51,6 +46,20 @@ def documents(tmp_path_factory):
   return _render(tmp_path_factory.mktemp('serving'))
 
 
+@pytest.fixture(scope='module')
+def kubernetes_validate():
+  """Kubernetes' schemas, from beside the environment, not in it
+  (tests/kubeflow/kubernetes-validate.lock): on the path while this module's tests import it."""
+  folder = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+      os.path.abspath(__file__)))), '.venv', 'kubernetes-validate')
+  sys.path.insert(0, folder)
+  try:
+    import kubernetes_validate as module  # pylint: disable=g-import-not-at-top
+  finally:
+    sys.path.remove(folder)
+  return module
+
+
 def _by_kind(documents, kind):
   return next(d for d in documents if d['kind'] == kind)
 
@@ -66,11 +75,12 @@ def test_kubernetes_validate_stays_out_of_the_environment():
           'print(sorted(m for m in ("kubernetes_validate", "jsonschema") if m in sys.modules))')
   result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                           check=True)
-  assert result.stdout.split('\n')[-2] == '[]'
+  assert result.stdout.strip().splitlines()[-1] == '[]'
 
 
 @pytest.mark.parametrize('version', KUBERNETES_VERSIONS)
-def test_every_manifest_passes_kubernetes_schemas_strictly(documents, version):
+def test_every_manifest_passes_kubernetes_schemas_strictly(documents, version,
+                                                          kubernetes_validate):
   assert [d['kind'] for d in documents] == [
       'Namespace', 'ServiceAccount', 'ConfigMap', 'Deployment', 'Service']
   for document in documents:
@@ -82,7 +92,8 @@ def test_every_manifest_passes_kubernetes_schemas_strictly(documents, version):
         livenesProbe={'httpGet': {'path': '/', 'port': 'http'}}), 'livenesProbe'),
     (lambda d: d['spec'].update(replicas='two'), "'two' is not of type 'integer'"),
 ])
-def test_a_broken_deployment_fails_the_same_validation(documents, break_it, message):
+def test_a_broken_deployment_fails_the_same_validation(documents, break_it, message,
+                                                        kubernetes_validate):
   deployment = copy.deepcopy(_by_kind(documents, 'Deployment'))
   break_it(deployment)
   with pytest.raises(kubernetes_validate.ValidationError, match=message):

@@ -32,9 +32,16 @@ def _run_squares(pipeline, tmp_path) -> list:
   return sorted(int(line) for line in out.read_text().split())
 
 
-def test_beam_left_to_itself_tries_prism_first(tmp_path, caplog):
-  """The stock executor, as TFX makes it: the behaviour lib/beam_runner.py avoids."""
+def test_beam_left_to_itself_tries_prism_first(tmp_path, caplog, monkeypatch):
+  """The stock executor, as TFX makes it: the behaviour lib/beam_runner.py avoids. Prism
+  fails at once here, as its download does offline, so that a machine with internet does
+  not fetch it for this test; Beam logs its try before it starts."""
+  from apache_beam.runners.portability import prism_runner
   from tfx.components.statistics_gen import executor
+
+  def no_prism(*unused_args):
+    raise RuntimeError('no Prism in this test')
+  monkeypatch.setattr(prism_runner.PrismRunner, 'run_pipeline', no_prism)
   caplog.set_level(logging.INFO, logger='apache_beam.runners.direct.direct_runner')
   pipeline = _executor(executor.Executor, tmp_path)._make_beam_pipeline()
   assert _run_squares(pipeline, tmp_path) == [0, 1, 4, 9]

@@ -1,8 +1,9 @@
-"""The local Beam arguments: Beam's in-memory DirectRunner, and no package of TFX built.
+"""The local Beam arguments: none, so that no package of TFX is built.
 
 pipeline/configs.py passes Beam no arguments, because TFX packages its own installation
 for remote workers in every Beam executor that is given arguments without a dependency
-flag (tfx/utils/dependency_utils.py); the in-memory runner has no remote workers.
+flag (tfx/utils/dependency_utils.py); the in-memory runner has no remote workers. With
+none, the executors name that runner themselves (lib/beam_runner.py, its own tests).
 """
 
 import os

@@ -142,8 +142,8 @@ def make_trained(folder) -> dict:
   """
   from tfx.components.schema_gen.import_schema_gen import executor as schema_executor
   from tfx.components.trainer import executor as trainer_executor
-  from tfx.components.transform import executor as transform_executor
   from mnist_tfx.components.idx_example_gen.component import IdxExampleGen
+  from mnist_tfx.components.in_memory_transform.component import InMemoryTransform
   from mnist_tfx.components.starting_model.component import StartingModel
   from mnist_tfx.lib.contracts import ComponentId
 
@@ -159,7 +159,8 @@ def make_trained(folder) -> dict:
   steps.run(ComponentId.STARTING_MODEL, StartingModel.EXECUTOR_SPEC.executor_class(),
             {'examples': [examples]}, {'served': [served]})
   transform_graph = new('TransformGraph', folder / 'transform_graph')
-  steps.run(ComponentId.TRANSFORM, transform_executor.Executor(beam_context(folder)),
+  steps.run(ComponentId.TRANSFORM, InMemoryTransform.EXECUTOR_SPEC.executor_class(
+      beam_context(folder)),
             {'examples': [examples], 'schema': [schema]}, {'transform_graph': [transform_graph]})
   model, model_run = new('Model', folder / 'model'), new('ModelRun', folder / 'model_run')
   steps.run(ComponentId.TRAINER, trainer_executor.GenericExecutor(),
@@ -197,15 +198,16 @@ def make_evaluated(folder, trained: dict) -> dict:
 def make_described(folder, trained: dict) -> dict:
   """StatisticsGen (with the schema) then DataGate on the trained model's examples. Returns
   artifact JSON under 'statistics', 'anomalies'; 'seconds'."""
-  from tfx.components.statistics_gen import executor as statistics_executor
   from mnist_tfx.components.data_gate.component import DataGate
+  from mnist_tfx.components.in_memory_statistics_gen.component import InMemoryStatisticsGen
   from mnist_tfx.lib.contracts import ComponentId
 
   started = time.perf_counter()
   steps = _Steps(exec_properties(pipeline_config(folder)))
   statistics = new('ExampleStatistics', folder / 'statistics')
   schema = artifact(trained['schema'])
-  steps.run(ComponentId.STATISTICS_GEN, statistics_executor.Executor(beam_context(folder)),
+  steps.run(ComponentId.STATISTICS_GEN, InMemoryStatisticsGen.EXECUTOR_SPEC.executor_class(
+      beam_context(folder)),
             {'examples': [artifact(trained['examples'])], 'schema': [schema]},
             {'statistics': [statistics]})
   anomalies = new('ExampleAnomalies', folder / 'anomalies')
