@@ -24,6 +24,7 @@ from tensorflow_serving.config import model_server_config_pb2
 from mnist_tfx.app import cli
 from mnist_tfx.kubeflow import serving
 from tests.support.compiled import OUTPUT_DIR
+from tests.support import idx_files
 from tests.support.fresh import run_fresh
 
 # The minor versions GKE supported when this was written (Stable to Rapid channel).
@@ -50,8 +51,7 @@ def documents(tmp_path_factory):
 def kubernetes_validate():
   """Kubernetes' schemas, from beside the environment, not in it
   (tests/kubeflow/kubernetes-validate.lock): on the path while this module's tests import it."""
-  folder = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-      os.path.abspath(__file__)))), '.venv', 'kubernetes-validate')
+  folder = os.path.join(idx_files.PROJECT, '.venv', 'kubernetes-validate')
   sys.path.insert(0, folder)
   try:
     import kubernetes_validate as module  # pylint: disable=g-import-not-at-top
