@@ -153,11 +153,26 @@ def _while_ingesting(story):
                                                'Split-*')) and 'with TFRecords half written')
 
 
-def _after_seconds(seconds):
-  def moment(unused_story):
-    time.sleep(seconds)
-    return f'{seconds} s into it'
-  return moment
+def _once_new(story, what: str, *pattern):
+  """Waits for a path under the pipeline folder that matches `pattern` and was not there
+  when called (an earlier run's leftovers do not count); returns `what`."""
+  pattern = _pipeline_dir(story, *pattern)
+  before = set(glob.glob(pattern))
+  return _poll(lambda: set(glob.glob(pattern)) - before and what)
+
+
+def _while_analyzing(story):
+  # tf.Transform's temporary folder: made as its Beam pipeline starts, removed at the end.
+  return _once_new(story, "with tf.Transform's analysis under way (its temporary folder "
+                   'present)', 'Transform', 'transform_graph', '*', '.temp_path',
+                   'tftransform_tmp')
+
+
+def _while_evaluating(story):
+  # Beam's temporary folder for the metrics: made as TFMA's pipeline starts, a second or
+  # more before the first metric is written.
+  return _once_new(story, "with TFMA's pipeline under way, no metrics written yet",
+                   'Evaluator', 'evaluation', '*', 'beam-temp-metrics-*')
 
 
 def _while_training(story):
@@ -178,11 +193,11 @@ def _while_pushing(story):
 
 KILLS = [
     ('IdxExampleGen', _while_ingesting),
-    # Transform and the Evaluator take 2 to 3 s on this small data, since Beam stopped trying
-    # Prism first: a kill at 3 s came after their end (lib/beam_runner.py).
-    ('Transform', _after_seconds(1)),
+    # Moments seen in the output folder, not clocks: Transform and the Evaluator take 2 to
+    # 3 s on this small data, and a kill 3 s into them once came after their end.
+    ('Transform', _while_analyzing),
     ('Trainer', _while_training),
-    ('Evaluator', _after_seconds(1)),
+    ('Evaluator', _while_evaluating),
     ('Pusher', _while_pushing),
 ]
 
