@@ -111,7 +111,8 @@ def _measure(precision: str, train, test, epochs: int, seed: int) -> Measure:
     with strategy.scope():
       model = model_lib.build_model()
       model_lib.compile_model(model, model_lib.RecipeSchedule(
-          recipe, training.steps_per_epoch(len(train[0]), global_batch), epochs))
+          recipe, training.steps_per_epoch(len(train[0]), global_batch), epochs),
+                              recipe.label_smoothing)
     train_data = (tf.data.Dataset.from_tensor_slices(train)
                   .shuffle(len(train[0]), seed=seed).batch(global_batch)
                   .prefetch(tf.data.AUTOTUNE))

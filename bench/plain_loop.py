@@ -71,12 +71,15 @@ def main():
   parser.add_argument('--rotation-degrees', type=float,
                       help="the augmentation's, if the recipe has one")
   parser.add_argument('--zoom', type=float, help="the augmentation's, if the recipe has one")
+  parser.add_argument('--label-smoothing', type=float, help="None: the recipe's own")
   args = parser.parse_args()
   keras_autograph.skip_keras()  # As the Trainer does: the same model, the same start.
   recipe = dataclasses.replace(
       training.RECIPES[args.recipe],
       batch_size=args.batch_size or training.RECIPES[args.recipe].batch_size,
-      peak_learning_rate=args.peak_learning_rate or training.RECIPES[args.recipe].peak_learning_rate)
+      peak_learning_rate=args.peak_learning_rate or training.RECIPES[args.recipe].peak_learning_rate,
+      label_smoothing=(training.RECIPES[args.recipe].label_smoothing
+                       if args.label_smoothing is None else args.label_smoothing))
   if recipe.augmentation is not None:
     recipe = dataclasses.replace(recipe, augmentation=dataclasses.replace(
         recipe.augmentation,
@@ -98,7 +101,8 @@ def main():
 
   model = model_lib.build_model()
   model_lib.compile_model(model, model_lib.RecipeSchedule(
-      recipe, training.steps_per_epoch(len(x_train), recipe.batch_size), epochs))
+      recipe, training.steps_per_epoch(len(x_train), recipe.batch_size), epochs),
+                          recipe.label_smoothing)
   callbacks = [EpochLog(args.stop_at, 'validation' if args.validation else 'test')]
   if recipe.augmentation is None:
     model.fit(normalize(x_train), y_train, batch_size=recipe.batch_size, epochs=epochs,

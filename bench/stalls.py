@@ -68,7 +68,8 @@ def main(argv=None) -> int:
     train, evaluation = train.with_options(options), evaluation.with_options(options)
   model = model_lib.build_model()
   model_lib.compile_model(model, model_lib.RecipeSchedule(
-      recipe, training.steps_per_epoch(count, recipe.batch_size), args.epochs))
+      recipe, training.steps_per_epoch(count, recipe.batch_size), args.epochs),
+                          recipe.label_smoothing)
   marks = epoch_marks.EpochMarks()
   callbacks = [marks]
   if not args.no_tensorboard:

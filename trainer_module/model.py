@@ -39,16 +39,39 @@ def _conv_bn_relu(x, filters: int, size: int, stride: int):
   return layers.Activation('relu')(x)
 
 
-def compile_model(model: tf.keras.Model, learning_rate) -> None:
+def compile_model(model: tf.keras.Model, learning_rate, label_smoothing: float = 0.0) -> None:
   """Adam on the cross-entropy of integer labels, reporting accuracy.
 
   learning_rate: a number, or a schedule of the step (RecipeSchedule). Under the
   mixed_float16 policy, Keras wraps the optimizer in loss scaling itself.
+  label_smoothing: a recipe's (training.Recipe); 0 is the plain cross-entropy.
   """
   model.compile(
       optimizer=tf.keras.optimizers.Adam(learning_rate),
-      loss='sparse_categorical_crossentropy',
+      loss=(SmoothedCrossentropy(label_smoothing) if label_smoothing
+            else 'sparse_categorical_crossentropy'),
       metrics=['accuracy'])
+
+
+class SmoothedCrossentropy(tf.keras.losses.Loss):
+  """The cross-entropy against a label smoothed as in Szegedy et al. 2016 (Inception v3):
+  `1 - smoothing` on the true digit plus `smoothing` spread over all ten.
+
+  Keras 2's sparse cross-entropy has no smoothing, so the integer labels are made one-hot
+  here, as the labels of the categorical one that has it.
+  """
+
+  def __init__(self, smoothing: float, name='smoothed_crossentropy'):
+    super().__init__(name=name)
+    self.smoothing = smoothing
+
+  def call(self, y_true, y_pred):
+    one_hot = tf.one_hot(tf.cast(tf.reshape(y_true, [-1]), tf.int32), features.NUM_CLASSES)
+    return tf.keras.losses.categorical_crossentropy(
+        one_hot, y_pred, label_smoothing=self.smoothing)
+
+  def get_config(self):
+    return {**super().get_config(), 'smoothing': self.smoothing}
 
 
 class RecipeSchedule(tf.keras.optimizers.schedules.LearningRateSchedule):

@@ -71,7 +71,7 @@ def _train_and_export(fn_args: FnArgs, recipe: training.Recipe, epochs: int,
     evaluation = inputs.make_dataset(fn_args.eval_files, tf_transform_output, batch_size)
     schedule = model_lib.RecipeSchedule(
         recipe, training.steps_per_epoch(examples, batch_size), epochs)
-    model_lib.compile_model(model, schedule)
+    model_lib.compile_model(model, schedule, recipe.label_smoothing)
   clock = _EpochClock(schedule)
   history = model.fit(
       train,
