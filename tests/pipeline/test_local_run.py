@@ -11,7 +11,9 @@ import pytest
 
 from mnist_tfx.lib.contracts import ComponentId
 from mnist_tfx.pipeline import configs
+from tests.support.cli_runs import QUICK
 from tests.support.cli_runs import component_states
+from tests.support.cli_runs import run_cli
 from tests.support.cli_runs import served_versions
 
 pytestmark = pytest.mark.full
@@ -77,3 +79,22 @@ def test_the_run_record_reads_back_what_each_component_wrote(first_run):
   assert record.pushed_version == served_versions(output_dir)[0]  # The Pusher's.
   assert record.pushed_to == os.path.join(output_dir, 'serving', record.pushed_version)
   assert os.path.isfile(record.report_page)  # RunReport's page_path.
+
+
+def test_the_same_data_and_seed_train_the_same_model(first_run, small_data_root, tmp_path):
+  """A second cold run, with the first run's flags and seed, in a folder of its own: the
+  served weights are the same bytes. Transform's constants once varied in their last bits
+  from run to run (tests/trainer_module/test_preprocessing.py), and the models with them."""
+  first_dir, _ = first_run
+  assert run_cli(small_data_root, tmp_path, *QUICK).returncode == 0
+  assert _served_weights(tmp_path) == _served_weights(first_dir)
+
+
+def _served_weights(output_dir) -> dict:
+  """{file name: bytes} of the served version's variables folder."""
+  variables = os.path.join(output_dir, 'serving', served_versions(output_dir)[0], 'variables')
+  weights = {}
+  for name in os.listdir(variables):
+    with open(os.path.join(variables, name), 'rb') as f:
+      weights[name] = f.read()
+  return weights
