@@ -110,9 +110,9 @@ def _measure(precision: str, train, test, epochs: int, seed: int) -> Measure:
     global_batch = recipe.batch_size * strategy.num_replicas_in_sync  # As run_fn sets it.
     with strategy.scope():
       model = model_lib.build_model()
-      model_lib.compile_model(model, model_lib.RecipeSchedule(
-          recipe, training.steps_per_epoch(len(train[0]), global_batch), epochs),
-                              recipe.label_smoothing)
+      schedule = model_lib.RecipeSchedule(
+          recipe, training.steps_per_epoch(len(train[0]), global_batch), epochs)
+      model_lib.compile_model(model, schedule, recipe.label_smoothing)
     train_data = (tf.data.Dataset.from_tensor_slices(train)
                   .shuffle(len(train[0]), seed=seed).batch(global_batch)
                   .prefetch(tf.data.AUTOTUNE))

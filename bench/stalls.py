@@ -67,9 +67,9 @@ def main(argv=None) -> int:
     options.autotune.enabled = True
     train, evaluation = train.with_options(options), evaluation.with_options(options)
   model = model_lib.build_model()
-  model_lib.compile_model(model, model_lib.RecipeSchedule(
-      recipe, training.steps_per_epoch(count, recipe.batch_size), args.epochs),
-                          recipe.label_smoothing)
+  schedule = model_lib.RecipeSchedule(
+      recipe, training.steps_per_epoch(count, recipe.batch_size), args.epochs)
+  model_lib.compile_model(model, schedule, recipe.label_smoothing)
   marks = epoch_marks.EpochMarks()
   callbacks = [marks]
   if not args.no_tensorboard:

@@ -297,7 +297,7 @@ def test_seed_help_says_what_it_takes(tmp_path, monkeypatch, capsys):
     cli.main(['run', '--help'])
   text = ' '.join(capsys.readouterr().out.split())
   assert f'--seed SEED seed for weights and shuffling, a whole number from 0 to {2**32 - 1}: ' \
-         'the same data and seed train the same model' in text
+         'on one CPU machine, the same data and seed train the same model' in text
   assert 'left out, one is drawn at random' in text
   assert 'None: drawn' not in text
   monkeypatch.chdir(tmp_path)

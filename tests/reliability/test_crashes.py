@@ -153,26 +153,25 @@ def _while_ingesting(story):
                                                'Split-*')) and 'with TFRecords half written')
 
 
-def _once_new(story, what: str, *pattern):
-  """Waits for a path under the pipeline folder that matches `pattern` and was not there
-  when called (an earlier run's leftovers do not count); returns `what`."""
-  pattern = _pipeline_dir(story, *pattern)
-  before = set(glob.glob(pattern))
-  return _poll(lambda: set(glob.glob(pattern)) - before and what)
+def _once_present(story, what: str, *pattern):
+  """Waits for a path under the pipeline folder that matches `pattern`; returns `what`.
+  Each execution writes under its own id, and these kills come in each step's first
+  execution in this story, so no earlier run has left a match."""
+  return _poll(lambda: glob.glob(_pipeline_dir(story, *pattern)) and what)
 
 
 def _while_analyzing(story):
   # tf.Transform's temporary folder: made as its Beam pipeline starts, removed at the end.
-  return _once_new(story, "with tf.Transform's analysis under way (its temporary folder "
-                   'present)', 'Transform', 'transform_graph', '*', '.temp_path',
-                   'tftransform_tmp')
+  return _once_present(story, "with tf.Transform's analysis under way (its temporary folder "
+                       'present)', 'Transform', 'transform_graph', '*', '.temp_path',
+                       'tftransform_tmp')
 
 
 def _while_evaluating(story):
   # Beam's temporary folder for the metrics: made as TFMA's pipeline starts, a second or
   # more before the first metric is written.
-  return _once_new(story, "with TFMA's pipeline under way, no metrics written yet",
-                   'Evaluator', 'evaluation', '*', 'beam-temp-metrics-*')
+  return _once_present(story, "with TFMA's pipeline under way, no metrics written yet",
+                       'Evaluator', 'evaluation', '*', 'beam-temp-metrics-*')
 
 
 def _while_training(story):

@@ -1,4 +1,6 @@
-"""The course's CNN, layer by layer, with Keras' parameter count."""
+"""The course's CNN, layer by layer, with Keras' parameter count; the smoothed loss."""
+
+import numpy as np
 
 
 def test_layers_and_parameter_count():
@@ -24,7 +26,6 @@ def test_layers_and_parameter_count():
 def test_label_smoothing_spreads_a_tenth_over_the_ten_digits():
   """The augmented recipe's loss, against the cross-entropy worked out by hand; with no
   smoothing, the plain sparse cross-entropy of the other recipes."""
-  import numpy as np  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from mnist_tfx.trainer_module import model as model_lib  # pylint: disable=g-import-not-at-top
   from mnist_tfx.trainer_module import training  # pylint: disable=g-import-not-at-top

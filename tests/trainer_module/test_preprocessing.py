@@ -38,8 +38,8 @@ def test_normalizes_pixels_to_a_28x28x1_image(tmp_path, mnist_arrays):
 def test_the_same_digits_give_the_same_constants(tmp_path, mnist_arrays):
   """tf.Transform hands the rows to its analyzers in batches that Beam's BatchElements
   sizes by how long each took, so they differ from one run to the next. A float32 sum of
-  a big batch rounds (tft.mean and tft.var: two pipeline runs on the same digits got
-  constants that differed in their last bits, and two models from one seed). Batches of
+  a big batch rounds: with tft.mean and tft.var, two pipeline runs on the same digits got
+  constants that differed in their last bits, and so two models from one seed. Batches of
   64 and one batch of 5,000 must give the same graph, to the bit."""
   import apache_beam as beam  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
