@@ -75,12 +75,13 @@ def main():
                       help="left out: the recipe's own (augmented 0.1, the others 0)")
   args = parser.parse_args()
   keras_autograph.skip_keras()  # As the Trainer does: the same model, the same start.
+  named = training.RECIPES[args.recipe]
   recipe = dataclasses.replace(
-      training.RECIPES[args.recipe],
-      batch_size=args.batch_size or training.RECIPES[args.recipe].batch_size,
-      peak_learning_rate=args.peak_learning_rate or training.RECIPES[args.recipe].peak_learning_rate,
-      label_smoothing=(training.RECIPES[args.recipe].label_smoothing
-                       if args.label_smoothing is None else args.label_smoothing))
+      named,
+      batch_size=args.batch_size or named.batch_size,
+      peak_learning_rate=args.peak_learning_rate or named.peak_learning_rate,
+      label_smoothing=(named.label_smoothing if args.label_smoothing is None
+                       else args.label_smoothing))
   if recipe.augmentation is not None:
     recipe = dataclasses.replace(recipe, augmentation=dataclasses.replace(
         recipe.augmentation,

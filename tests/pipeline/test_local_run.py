@@ -15,6 +15,7 @@ from tests.support.cli_runs import QUICK
 from tests.support.cli_runs import component_states
 from tests.support.cli_runs import run_cli
 from tests.support.cli_runs import served_versions
+from tests.support.folders import snapshot
 
 pytestmark = pytest.mark.full
 
@@ -91,10 +92,6 @@ def test_the_same_data_and_seed_train_the_same_model(first_run, small_data_root,
 
 
 def _served_weights(output_dir) -> dict:
-  """{file name: bytes} of the served version's variables folder."""
-  variables = os.path.join(output_dir, 'serving', served_versions(output_dir)[0], 'variables')
-  weights = {}
-  for name in os.listdir(variables):
-    with open(os.path.join(variables, name), 'rb') as f:
-      weights[name] = f.read()
-  return weights
+  """{file: SHA-256} of the served version's variables folder."""
+  return snapshot(os.path.join(output_dir, 'serving', served_versions(output_dir)[0],
+                               'variables'))

@@ -148,16 +148,16 @@ def _pipeline_dir(story, *parts):
   return os.path.join(story.output_dir, 'pipeline', *parts)
 
 
-def _while_ingesting(story):
-  return _poll(lambda: glob.glob(_pipeline_dir(story, 'IdxExampleGen', 'examples', '*',
-                                               'Split-*')) and 'with TFRecords half written')
-
-
 def _once_present(story, what: str, *pattern):
   """Waits for a path under the pipeline folder that matches `pattern`; returns `what`.
   Each execution writes under its own id, and these kills come in each step's first
   execution in this story, so no earlier run has left a match."""
   return _poll(lambda: glob.glob(_pipeline_dir(story, *pattern)) and what)
+
+
+def _while_ingesting(story):
+  return _once_present(story, 'with TFRecords half written',
+                       'IdxExampleGen', 'examples', '*', 'Split-*')
 
 
 def _while_analyzing(story):
