@@ -77,9 +77,11 @@ def _targets(results: dict) -> List[str]:
        all(r is not None and r <= COLD_TO_COURSE for r in ratios) and
        len(known) == len(accuracies) and min(known) >= 0.994 and
        median_accuracy >= MEDIAN_ACCURACY),
-      ("2. Overhead: cold pipeline / plain loop with the pipeline's recipe", f'<= {OVERHEAD}',
-       f'{overhead["ratio"]:.2f} ({overhead["pipeline_seconds"]:.0f} s / '
-       f'{overhead["plain_loop_seconds"]:.0f} s)', overhead['ratio'] <= OVERHEAD),
+      ("2. Overhead: cold pipeline / plain loop with the pipeline's recipe, to its last epoch",
+       f'<= {OVERHEAD}',
+       f'{_fmt(overhead["ratio"], ".2f")} ({overhead["pipeline_seconds"]:.0f} s / '
+       f'{_fmt(overhead["plain_loop_trained_seconds"], ".0f", " s")})',
+       overhead['ratio'] is not None and overhead['ratio'] <= OVERHEAD),
       ('3a. The export', '<= 5 s',
        f'{_fmt(export, ".1f", " s")} (baseline {_fmt(base_export, ".1f", " s")})',
        export is not None and export <= 5),
@@ -149,8 +151,10 @@ def _fixed_costs(results: dict) -> List[str]:
         + f' | {_wall(costs)} |')
   overhead = results['overhead']
   lines += ['', f'The plain loop with the pipeline\'s recipe, right after the cold run: '
-            f'{overhead["plain_loop_seconds"]:.0f} s for {len(overhead["plain_loop_epochs"])} '
-            'epochs (accuracy after each: ' +
+            f'{len(overhead["plain_loop_epochs"])} epochs, the last one ended '
+            f'{_fmt(overhead["plain_loop_trained_seconds"], ".0f", " s")} after its start '
+            f'and its process {overhead["plain_loop_seconds"]:.0f} s after it '
+            '(accuracy after each epoch: ' +
             ', '.join(f'{row["accuracy"]:.4f}' for row in overhead['plain_loop_epochs']) + ').']
   unchanged = results['unchanged']
   lines += ['', f'No-change runs (median of {unchanged["repeats"]}, alternating): this commit '
