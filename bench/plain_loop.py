@@ -118,13 +118,15 @@ def _augmented(x_train, y_train, recipe, mean, std, seed) -> tf.data.Dataset:
   """Shuffled batches whose raw pixels are moved at random, then normalized: as the
   Trainer's input pipeline reads them (trainer_module/inputs.py)."""
 
-  def move_and_normalize(pixels, labels):
-    moved = tf.cast(augment.augment(pixels, recipe.augmentation), tf.float32)
+  def move_and_normalize(batch, batch_seed):
+    pixels, labels = batch
+    moved = tf.cast(augment.augment(pixels, recipe.augmentation, batch_seed), tf.float32)
     return (tf.reshape(moved, [-1, 28, 28, 1]) - mean) / std, labels
 
-  return (tf.data.Dataset.from_tensor_slices((x_train, y_train))
-          .shuffle(len(x_train), seed=seed, reshuffle_each_iteration=True)
-          .batch(recipe.batch_size)
+  batches = (tf.data.Dataset.from_tensor_slices((x_train, y_train))
+             .shuffle(len(x_train), seed=seed, reshuffle_each_iteration=True)
+             .batch(recipe.batch_size))
+  return (tf.data.Dataset.zip((batches, augment.batch_seeds(seed)))
           .map(move_and_normalize, num_parallel_calls=tf.data.AUTOTUNE))
 
 

@@ -135,9 +135,7 @@ class PipelineConfig:
       allowed=options.more_than(0, 'ms'))
   seed: Optional[int] = field(None, 'seed for weights and shuffling, a whole number from 0 to '
                               f'{LARGEST_SEED}: on one CPU machine, the same data and seed train '
-                              'the same model, to the bit, except with --recipe augmented (its '
-                              'moves are drawn in parallel, in no fixed order); left out, one is '
-                              'drawn at random',
+                              'the same model, to the bit; left out, one is drawn at random',
                               allowed=options.whole(0, LARGEST_SEED, "NumPy's seeds"))
   beam_pipeline_args: List[str] = dataclasses.field(
       default_factory=lambda: list(LOCAL_BEAM_ARGS))

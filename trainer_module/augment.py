@@ -17,14 +17,26 @@ _SIDE = 28
 _CENTRE = (_SIDE - 1) / 2
 
 
-def augment(pixels: tf.Tensor, augmentation: training.Augmentation) -> tf.Tensor:
-  """[batch, 784] pixels 0..255, each digit moved, turned and scaled at random; uint8."""
+def batch_seeds(seed=None) -> tf.data.Dataset:
+  """One seed for `augment` per batch, zipped beside the batches: the same sequence for
+  the same `seed`, and a new one each epoch (each iterator Keras makes)."""
+  return tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+
+
+def augment(pixels: tf.Tensor, augmentation: training.Augmentation,
+            seed: tf.Tensor) -> tf.Tensor:
+  """[batch, 784] pixels 0..255, each digit moved, turned and scaled at random; uint8.
+
+  The draws are stateless, fixed by `seed` (shape [2]): a stateful random op in a
+  parallel map hands its draws to whichever batch asks first, so a seeded run would not
+  repeat (make_training_dataset gives each batch its own seed).
+  """
   images = tf.reshape(tf.cast(pixels, tf.float32), [-1, _SIDE, _SIDE, 1])
   count = tf.shape(images)[0]
-  angle = tf.random.uniform([count], -1.0, 1.0) * math.radians(augmentation.rotation_degrees)
-  scale = 1.0 + tf.random.uniform([count], -augmentation.zoom, augmentation.zoom)
-  shift_x, shift_y = (tf.random.uniform([count], -1.0, 1.0) * augmentation.shift * _SIDE
-                      for _ in range(2))
+  draws = tf.random.stateless_uniform([4, count], seed, -1.0, 1.0)
+  angle = draws[0] * math.radians(augmentation.rotation_degrees)
+  scale = 1.0 + draws[1] * augmentation.zoom
+  shift_x, shift_y = draws[2] * augmentation.shift * _SIDE, draws[3] * augmentation.shift * _SIDE
   # Where each output pixel reads from: the inverse of "scale and turn about the centre,
   # then move", as ImageProjectiveTransformV3 takes it (a0 a1 a2 b0 b1 b2 c0 c1).
   cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale

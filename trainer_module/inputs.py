@@ -51,9 +51,9 @@ def make_training_dataset(file_patterns, tf_transform_output: tft.TFTransformOut
   batches = _cached_raw(files, tf_transform_output).shuffle(
       SHUFFLE_BUFFER, seed=seed, reshuffle_each_iteration=True).batch(batch_size)
   if augmentation is not None:
-    batches = batches.map(
-        lambda raw: {**raw, features.PIXELS_KEY: augment.augment(raw[features.PIXELS_KEY],
-                                                                 augmentation)},
+    batches = tf.data.Dataset.zip((batches, augment.batch_seeds(seed))).map(
+        lambda raw, batch_seed: {**raw, features.PIXELS_KEY: augment.augment(
+            raw[features.PIXELS_KEY], augmentation, batch_seed)},
         num_parallel_calls=tf.data.AUTOTUNE)
   return _transformed(batches, tf_transform_output), examples
 

@@ -44,3 +44,25 @@ def test_the_augmented_recipe_moves_the_training_digits_and_keeps_their_labels(t
   blank = plain_images.numpy().min()  # A pixel of 0 through the graph.
   assert moved_images.numpy().min() == blank
   assert sum(int(labels.shape[0]) for _, labels in moved) == artifacts.TRAIN_DIGITS
+
+
+def test_a_seed_fixes_the_augmented_batches_epoch_for_epoch(tiny_trained):
+  """The moves are stateless draws from one seed per batch (trainer_module/augment.py):
+  two datasets made with one seed give the same batches, epoch for epoch."""
+  import numpy as np
+  import tensorflow_transform as tft
+  from mnist_tfx.trainer_module import inputs
+  from mnist_tfx.trainer_module import training
+  graph = tft.TFTransformOutput(artifacts.artifact(tiny_trained['transform_graph']).uri)
+  files = [artifacts.split_uri(tiny_trained['examples'], 'train') + '/*']
+
+  def two_epochs(seed):
+    moved, _ = inputs.make_training_dataset(
+        files, graph, 128, seed=seed, augmentation=training.AUGMENTED.augmentation)
+    return [np.concatenate([images.numpy() for images, _ in moved]) for _ in range(2)]
+
+  first, second = two_epochs(seed=1)
+  again = two_epochs(seed=1)
+  np.testing.assert_array_equal(first, again[0])
+  np.testing.assert_array_equal(second, again[1])
+  assert not np.array_equal(first, second)
