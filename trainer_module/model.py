@@ -61,8 +61,8 @@ class SmoothedCrossentropy(tf.keras.losses.Loss):
   here, as the labels of the categorical one that has it.
   """
 
-  def __init__(self, smoothing: float, name='smoothed_crossentropy'):
-    super().__init__(name=name)
+  def __init__(self, smoothing: float, name='smoothed_crossentropy', **kwargs):
+    super().__init__(name=name, **kwargs)  # Keras's `reduction`, as get_config gives it.
     self.smoothing = smoothing
 
   def call(self, y_true, y_pred):

@@ -46,3 +46,6 @@ def test_label_smoothing_spreads_a_tenth_over_the_ten_digits():
   plain = tf.keras.losses.sparse_categorical_crossentropy(labels, probabilities)
   assert np.isclose(float(model_lib.SmoothedCrossentropy(0.0)(labels, probabilities)),
                     float(tf.reduce_mean(plain)), rtol=1e-5)
+  config = model_lib.SmoothedCrossentropy(smoothing).get_config()
+  revived = model_lib.SmoothedCrossentropy.from_config(config)  # Keras's own keys included.
+  assert np.isclose(float(revived(labels, probabilities)), by_hand, rtol=1e-5)
