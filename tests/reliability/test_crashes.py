@@ -175,9 +175,10 @@ def _while_evaluating(story):
 
 
 def _while_training(story):
-  _poll(lambda: glob.glob(_pipeline_dir(story, 'Trainer', 'model_run', '*', 'train')))
-  time.sleep(2)
-  return 'with training under way (TensorBoard logs written)'
+  # TensorBoard's validation folder: made as the first epoch's validation ends, so the
+  # second (and last) epoch is under way.
+  return _once_present(story, "with the second epoch under way (the first epoch's "
+                       'validation logs written)', 'Trainer', 'model_run', '*', 'validation')
 
 
 def _while_pushing(story):
@@ -193,7 +194,8 @@ def _while_pushing(story):
 KILLS = [
     ('IdxExampleGen', _while_ingesting),
     # Moments seen in the output folder, not clocks: Transform and the Evaluator take 2 to
-    # 3 s on this small data, and a kill 3 s into them once came after their end.
+    # 3 s on this small data, and a kill 3 s into them once came after their end. The
+    # Trainer's kill, once 2 s after training began, waits for a folder too.
     ('Transform', _while_analyzing),
     ('Trainer', _while_training),
     ('Evaluator', _while_evaluating),
