@@ -152,8 +152,8 @@ def _fixed_costs(results: dict) -> List[str]:
   overhead = results['overhead']
   lines += ['', f'The plain loop with the pipeline\'s recipe, right after the cold run: '
             f'{len(overhead["plain_loop_epochs"])} epochs, the last one ended '
-            f'{_fmt(overhead["plain_loop_trained_seconds"], ".0f", " s")} after its start '
-            f'and its process {overhead["plain_loop_seconds"]:.0f} s after it '
+            f'{_fmt(overhead["plain_loop_trained_seconds"], ".0f", " s")} after its start, '
+            f'its process at {overhead["plain_loop_seconds"]:.0f} s '
             '(accuracy after each epoch: ' +
             ', '.join(f'{row["accuracy"]:.4f}' for row in overhead['plain_loop_epochs']) + ').']
   unchanged = results['unchanged']

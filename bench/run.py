@@ -134,7 +134,7 @@ def _measure_processes(results: dict, output_dir: str, seeds, quick_flags,
         seed, training.DEFAULT, epochs=1 if quick else 0, train_limit=train_limit)
     # The plain loop is timed to its last epoch's line, not to its exit: its process has
     # lived up to 61 s past its training (BENCHMARKS.md, the run of 2026-12-07 20:26).
-    trained = same_rows[-1]['seconds'] if same_rows else None
+    trained = same_rows[-1]['seconds'] if same_rows and same_recipe.status == 0 else None
     results['overhead'] = {
         'plain_loop_seconds': same_recipe.seconds, 'plain_loop_trained_seconds': trained,
         'plain_loop_epochs': same_rows, 'pipeline_seconds': cold.timed.seconds,

@@ -175,10 +175,10 @@ def _while_evaluating(story):
 
 
 def _while_training(story):
-  # TensorBoard's validation folder: made as the first epoch's validation ends, so the
-  # second (and last) epoch is under way.
-  return _once_present(story, "with the second epoch under way (the first epoch's "
-                       'validation logs written)', 'Trainer', 'model_run', '*', 'validation')
+  # TensorBoard's validation folder: made as the first epoch's validation starts, so the
+  # second (and last) epoch and the export are still to come.
+  return _once_present(story, "with training past its first epoch (TensorBoard's "
+                       'validation folder made)', 'Trainer', 'model_run', '*', 'validation')
 
 
 def _while_pushing(story):
