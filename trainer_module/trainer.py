@@ -10,6 +10,7 @@ from tfx.components.trainer.fn_args_utils import FnArgs
 
 from mnist_tfx.lib import contracts
 from mnist_tfx.lib import payloads
+from mnist_tfx.trainer_module import batch_norms
 from mnist_tfx.trainer_module import inputs
 from mnist_tfx.trainer_module import keras_autograph
 from mnist_tfx.trainer_module import model as model_lib
@@ -79,6 +80,9 @@ def _train_and_export(fn_args: FnArgs, recipe: training.Recipe, epochs: int,
       validation_data=evaluation,
       verbose=0,
       callbacks=[clock, tf.keras.callbacks.TensorBoard(log_dir=fn_args.model_run_dir)])
+  if recipe.augmentation is not None:
+    _reestimate_batch_norms(model, fn_args.train_files, tf_transform_output, batch_size,
+                            seed, strategy)
   started = time.perf_counter()
   signatures.export_serving_model(model, tf_transform_output, fn_args.serving_model_dir)
   pixels, labels = inputs.first_examples(fn_args.eval_files, tf_transform_output,
@@ -90,6 +94,18 @@ def _train_and_export(fn_args: FnArgs, recipe: training.Recipe, epochs: int,
   write_history(payloads.TrainingHistory(history.history), fn_args.model_run_dir)
   write_start(payloads.TrainingStart(warm=why_cold is None, why_cold=why_cold or '',
                                      recipe=recipe.name, epochs=epochs), fn_args.model_run_dir)
+
+
+def _reestimate_batch_norms(model, train_files, tf_transform_output, batch_size, seed,
+                            strategy) -> None:
+  """The batch norms' statistics measured again on the training digits unmoved, as the
+  Evaluator and serving see digits (trainer_module/batch_norms.py)."""
+  started = time.perf_counter()
+  unmoved, _ = inputs.make_training_dataset(train_files, tf_transform_output, batch_size,
+                                            seed=seed)
+  batches = batch_norms.reestimate(model, unmoved.map(lambda image, label: image), strategy)
+  logging.info('Batch norms measured again on %d batches of unmoved digits in %.1f s.',
+               batches, time.perf_counter() - started)
 
 
 class _EpochClock(tf.keras.callbacks.Callback):
