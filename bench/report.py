@@ -127,7 +127,7 @@ def _bfloat16(measured: Optional[dict]) -> str:
   if measured is None:
     return 'not measured: this CPU has no AVX512_BF16 or AMX (off by default)'
   return '; '.join(
-      f'{precision}: {", ".join(f"{s:.0f} s" for s in figures["seconds"])} '
+      f'{precision}: {", ".join(f"{s:.0f} s" for s in figures["seconds"])} to the last epoch '
       f'(accuracy {", ".join(f"{a:.4f}" for a in figures["accuracy"])})'
       for precision, figures in measured.items())
 
