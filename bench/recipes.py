@@ -21,6 +21,8 @@ CANDIDATES = (
     ('fast', ['--epochs', '4']),
     ('fast', ['--epochs', '4', '--batch-size', '64', '--peak-learning-rate', '0.005']),
     # 30 epochs; shifts up to 0.12 of the side, 15 degrees, zoom 0.12; label smoothing 0.1.
+    # Its last line: the batch norms measured again on the unmoved digits (the recipe's);
+    # the line before: the last epoch as trained.
     ('augmented', []),
     ('augmented', ['--label-smoothing', '0']),
     # Earlier rows, measured before the recipe smoothed its labels.

@@ -89,8 +89,9 @@ class PipelineConfig:
       'third of an epoch, then falling linearly to 0), course (the course\'s: 10 epochs of '
       'batch 64, the rate from 0.01 times 0.666 per epoch) or augmented (fast\'s schedule over '
       f'{training.AUGMENTED.epochs} epochs, the training digits moved, turned and scaled at '
-      'random, labels smoothed by 0.1: about a third fewer errors, in about four times the '
-      'time); see trainer_module/training.py',
+      'random, labels smoothed by 0.1, the batch norms measured again on the unmoved digits: '
+      'about a third fewer errors, in about four times the time); see '
+      'trainer_module/training.py',
       choices=tuple(training.RECIPES))
   epochs: int = field(0, "training epochs (0: the recipe's own: fast 5, augmented "
                       f'{training.AUGMENTED.epochs}, more on a span of fewer than 60,000 digits, '
