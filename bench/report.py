@@ -127,8 +127,9 @@ def _bfloat16(measured: Optional[dict]) -> str:
   if measured is None:
     return 'not measured: this CPU has no AVX512_BF16 or AMX (off by default)'
   return '; '.join(
-      f'{precision}: {", ".join(f"{s:.0f} s" for s in figures["seconds"])} to the last epoch '
-      f'(accuracy {", ".join(f"{a:.4f}" for a in figures["accuracy"])})'
+      f'{precision}: {", ".join(_or_failed(s, ".0f", " s") for s in figures["seconds"])} to '
+      f'the last epoch (accuracy '
+      f'{", ".join(_or_failed(a, ".4f") for a in figures["accuracy"])})'
       for precision, figures in measured.items())
 
 
@@ -238,6 +239,10 @@ def _scale(scale: List[dict]) -> List[str]:
 def _slower(value: float, floor: float) -> float:
   """How much larger `value` is than `floor`, as a fraction (0.1: 10% slower)."""
   return value / floor - 1
+
+
+def _or_failed(value: Optional[float], spec: str, unit: str = '') -> str:
+  return 'failed' if value is None else f'{value:{spec}}{unit}'
 
 
 def _fmt(value: Optional[float], spec: str, unit: str = '') -> str:

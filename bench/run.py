@@ -172,10 +172,13 @@ def _measure_processes(results: dict, output_dir: str, seeds, quick_flags,
                                               train_limit=train_limit, precision=precision))
     # Timed to the last epoch's line, as step 2 times the plain loop (its process has
     # lived up to 61 s past its training); the whole process beside it.
+    # None for a run that failed: no figure, and the bench goes on.
     results['bfloat16'] = {
-        precision: {'seconds': [rows[-1]['seconds'] for _, rows in pairs],
+        precision: {'seconds': [rows[-1]['seconds'] if rows and timed.status == 0 else None
+                                for timed, rows in pairs],
                     'process_seconds': [timed.seconds for timed, _ in pairs],
-                    'accuracy': [rows[-1]['accuracy'] for _, rows in pairs]}
+                    'accuracy': [rows[-1]['accuracy'] if rows and timed.status == 0 else None
+                                 for timed, rows in pairs]}
         for precision, pairs in runs.items()}
   else:
     results['bfloat16'] = None  # No bf16 arithmetic on this CPU: nothing to measure.

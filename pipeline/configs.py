@@ -90,7 +90,7 @@ class PipelineConfig:
       'batch 64, the rate from 0.01 times 0.666 per epoch) or augmented (fast\'s schedule over '
       f'{training.AUGMENTED.epochs} epochs, the training digits moved, turned and scaled at '
       'random, labels smoothed by 0.1, the batch norms measured again on the unmoved digits: '
-      'about a third fewer errors, in about four times the time); see '
+      'about a third fewer errors, in about five times the time); see '
       'trainer_module/training.py',
       choices=tuple(training.RECIPES))
   epochs: int = field(0, "training epochs (0: the recipe's own: fast 5, augmented "
