@@ -97,7 +97,7 @@ def test_an_empty_share_of_a_batch_counts_for_nothing_under_two_replicas(tmp_pat
   script.write_text(_MIRRORED)
   result = subprocess.run(
       [sys.executable, str(script), str(images)], capture_output=True, text=True, check=False,
-      cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+      cwd=idx_files.PROJECT,
       env=dict(os.environ, TF_USE_LEGACY_KERAS='1', TF_CPP_MIN_LOG_LEVEL='2'), timeout=300)
   assert result.returncode == 0, result.stderr[-2000:]
   measured = json.loads(result.stdout.strip().splitlines()[-1])
